@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test of Precision Portal on a new Debian 12 machine: installs what the tests need,
+# builds, runs each test project (each starts the servers it needs: portal, identity provider),
+# and prints one summary line. Usage: bash infra/test/run-all-tests.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser of its own).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== Installing Debian chromium"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+echo "== Building"
+dotnet build Precision.Portal.sln -nologo -clp:ErrorsOnly
+
+results=$(mktemp -d)
+status=0
+for project in tests/Portal.Client.Tests tests/Portal.Server.Tests tests/Portal.EndToEnd.Tests; do
+  echo "== Testing $project"
+  if ! dotnet test "$project" --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$results/$(basename "$project").log"; then
+    status=1
+  fi
+done
+
+# One closing line over all projects, from each runner's own summary.
+cat "$results"/*.log | awk '
+  /^(Passed|Failed)! +- +Failed:/ {
+    gsub(/,/, ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+    runs++
+  }
+  END { if (runs == 0) { print "No test results found"; exit 1 } printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }' || status=1
+rm -rf "$results"
+exit $status

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Precision.Portal.Server.Audit;
+
+namespace Precision.Portal.Server.Hosting;
+
+public static partial class ObservabilityExtensions
+{
+    public const string CorrelationHeader = "X-Correlation-Id";
+
+    /// <summary>Structured (JSON) console logs with scopes; request logs name route templates, never raw paths.</summary>
+    public static WebApplicationBuilder AddPortalObservability(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        // The hosting layer logs raw request paths and puts them in every log scope ("RequestPath"); paths carry
+        // patient ids, so it is silenced and our own request log names the route template instead.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        builder.Services.AddHttpContextAccessor();
+        return builder;
+    }
+
+    /// <summary>
+    /// Takes the caller's correlation id (or makes one), returns it in the response, puts it in the log scope and the
+    /// audit context, and logs one line per request with the endpoint's route template — patient ids in paths stay out of logs.
+    /// </summary>
+    internal static IApplicationBuilder UseCorrelationAndRequestLogging(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
+        {
+            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Precision.Portal.Requests");
+            var incoming = context.Request.Headers[CorrelationHeader].ToString();
+            var correlationId = SafeCorrelationId().IsMatch(incoming) ? incoming : Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
+            context.Response.Headers[CorrelationHeader] = correlationId;
+
+            var call = context.RequestServices.GetRequiredService<AuditCallContext>();
+            call.CorrelationId = correlationId;
+            call.ClientAddress = context.Connection.RemoteIpAddress?.ToString();
+
+            using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId });
+            var started = Stopwatch.GetTimestamp();
+            await next(context);
+            var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no endpoint)";
+            logger.LogInformation("HTTP {Method} {RouteTemplate} responded {StatusCode} in {ElapsedMs:0.0} ms",
+                context.Request.Method, route, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        });
+
+    /// <summary>Makes the signed-in user available to the audit trail for the rest of the request.</summary>
+    internal static IApplicationBuilder UseAuditCallUser(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
+        {
+            context.RequestServices.GetRequiredService<AuditCallContext>().User = context.User;
+            await next(context);
+        });
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{8,64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex SafeCorrelationId();
+}

@@ -1,0 +1,24 @@
+using Precision.Portal.Server.Audit;
+using Precision.Portal.Server.Authentication;
+using Precision.Portal.Server.Health;
+using Precision.Portal.Server.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddPortalObservability();
+builder.AddPortalAuthentication();
+builder.AddPortalAuditTrail();
+builder.AddPortalHealthChecks();
+builder.AddPortalUserInterface();
+
+var app = builder.Build();
+
+app.UsePortalPipeline();
+app.MapPortalHealthChecks();
+app.MapPortalAccountEndpoints();
+app.MapPortalUserInterface();
+
+await app.RunAsync();
+
+/// <summary>Entry point, public so integration tests can host the portal.</summary>
+public partial class Program;

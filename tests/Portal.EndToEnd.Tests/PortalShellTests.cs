@@ -1,0 +1,152 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Precision.Portal.Client.Audit;
+using Precision.Portal.Client.Authorization;
+using Precision.Portal.DevIdentity;
+using static Microsoft.Playwright.Assertions;
+
+namespace Precision.Portal.EndToEnd.Tests;
+
+public sealed class PortalShellTests(PortalBrowser browser) : IClassFixture<PortalBrowser>
+{
+    private IAuditReader Audit => browser.Host.Services.GetRequiredService<IAuditReader>();
+
+    public static TheoryData<string, string, string> DemoUsers()
+    {
+        var data = new TheoryData<string, string, string>();
+        foreach (var user in DevIdentityOptions.DefaultUsers)
+        {
+            data.Add(user.UserName, user.Password, user.Roles[0]);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(DemoUsers))]
+    public async Task Demo_user_signs_in_on_the_provider_page_sees_the_role_navigation_is_denied_elsewhere_and_signs_out(string userName, string password, string role)
+    {
+        var page = await browser.SignInAsync(userName, password);
+
+        await Expect(page.GetByTestId("signed-in-role")).ToHaveTextAsync(PortalRoles.DisplayName(role));
+        await Expect(page.GetByTestId("research-use-notice")).ToBeVisibleAsync();
+        foreach (var section in PortalSections.All)
+        {
+            await Expect(page.GetByTestId("nav-" + section.Href)).ToHaveCountAsync(section.Role == role ? 1 : 0);
+        }
+
+        var own = PortalSections.All.Single(s => s.Role == role);
+        await page.GetByTestId("nav-" + own.Href).ClickAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync(own.Title);
+        await PortalBrowser.ScreenshotAsync(page, $"section-{own.Href}");
+
+        // A full page load of another role's page is refused by the server...
+        var other = PortalSections.All.First(s => s.Role != role);
+        await page.GotoAsync(browser.Host.PortalUrl + other.Href);
+        await PortalBrowser.WaitForInteractiveAsync(page);
+        await Expect(page.GetByTestId("access-denied")).ToBeVisibleAsync();
+        Assert.EndsWith("/access-denied?ReturnUrl=%2F" + other.Href, page.Url, StringComparison.Ordinal);
+
+        // ...and in-app navigation to it is refused by the router, both recorded.
+        var third = PortalSections.All.Last(s => s.Role != role);
+        await page.EvaluateAsync("href => Blazor.navigateTo(href)", third.Href);
+        await Expect(page.GetByTestId("access-denied")).ToBeVisibleAsync();
+        var denied = (await Audit.ReadRecentAsync(50)).Where(e => e.Action == AuditActions.AccessDenied && e.Actor.Subject == "dev-" + userName).ToList();
+        Assert.Contains(denied, e => e.Target == "/" + other.Href);
+        Assert.Contains(denied, e => e.Target == "/" + third.Href && e.CorrelationId!.StartsWith("circuit-", StringComparison.Ordinal));
+
+        Assert.True(browser.ConsoleProblems(page).Count == 0, string.Join('\n', browser.ConsoleProblems(page)));
+        await page.GetByTestId("sign-out").ClickAsync();
+        // Both sessions ended: coming back asks for the password again.
+        await Expect(page.Locator("#username")).ToBeVisibleAsync();
+        await page.GotoAsync(browser.Host.PortalUrl + own.Href);
+        await Expect(page.Locator("#username")).ToBeVisibleAsync();
+        Assert.Contains((await Audit.ReadRecentAsync(50)), e => e.Action == AuditActions.SignOut && e.Actor.Subject == "dev-" + userName);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Patient_page_view_is_recorded_before_it_is_shown_and_the_patient_id_stays_out_of_the_logs()
+    {
+        const string patientId = "pp-e2e-4711";
+        var page = await browser.SignInAsync("clinician", "clinician-demo");
+
+        await page.GotoAsync(browser.Host.PortalUrl + "patients/" + patientId);
+        await PortalBrowser.WaitForInteractiveAsync(page);
+        await Expect(page.GetByTestId("patient-reference")).ToHaveTextAsync("Patient/" + patientId);
+
+        var view = (await Audit.ReadRecentAsync(20)).First(e => e.Action == AuditActions.PatientView);
+        Assert.Equal("Patient/" + patientId, view.PatientReference);
+        Assert.Equal("dev-clinician", view.Actor.Subject);
+        Assert.Equal("127.0.0.1", view.ClientAddress);
+        await Expect(page.GetByTestId("audit-receipt")).ToContainTextAsync(view.Id.ToString());
+
+        Assert.NotEmpty(browser.Host.Logs.Lines);
+        var leaks = browser.Host.Logs.Lines.Where(l => l.Contains(patientId, StringComparison.Ordinal)).ToList();
+        Assert.True(leaks.Count == 0, "Patient id in logs:\n" + string.Join('\n', leaks));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Patient_page_shows_nothing_when_the_audit_store_is_locked_by_another_process()
+    {
+        const string patientId = "pp-e2e-locked";
+        var page = await browser.SignInAsync("clinician", "clinician-demo");
+        await using (var other = new SqliteConnection($"Data Source={Path.Combine(browser.Host.DataDirectory, "audit.db")};Pooling=False"))
+        {
+            await other.OpenAsync();
+            await using (var command = other.CreateCommand())
+            {
+                command.CommandText = "BEGIN EXCLUSIVE;";
+                await command.ExecuteNonQueryAsync();
+            }
+
+            await page.GotoAsync(browser.Host.PortalUrl + "patients/" + patientId);
+            await PortalBrowser.WaitForInteractiveAsync(page);
+            await Expect(page.GetByTestId("audit-failure")).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 20_000 });
+            await Expect(page.GetByTestId("audit-failure")).ToContainTextAsync("could not be recorded");
+            await Expect(page.GetByTestId("patient-reference")).ToHaveCountAsync(0);
+            await PortalBrowser.ScreenshotAsync(page, "patient-audit-failure");
+        }
+
+        Assert.DoesNotContain(await Audit.ReadRecentAsync(20), e => e.PatientReference == "Patient/" + patientId);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Compliance_officer_sees_the_activity_chart_and_verifies_the_chain()
+    {
+        var page = await browser.SignInAsync("compliance", "compliance-demo");
+        await page.GetByTestId("nav-compliance").ClickAsync();
+
+        await Expect(page.Locator("#audit-activity .main-svg").First).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 20_000 });
+        await Expect(page.Locator("#audit-activity .legendtext", new PageLocatorOptions { HasText = AuditActions.SignIn })).ToHaveCountAsync(1);
+        await page.GetByTestId("verify-chain").ClickAsync();
+        await Expect(page.GetByTestId("verify-result")).ToContainTextAsync("Intact");
+        await Expect(page.GetByTestId("recent-events")).ToContainTextAsync(AuditActions.AuditChainVerify);
+        await PortalBrowser.ScreenshotAsync(page, "compliance");
+
+        await page.GetByTestId("theme-toggle").ClickAsync();
+        await PortalBrowser.ScreenshotAsync(page, "compliance-dark");
+        Assert.True(browser.ConsoleProblems(page).Count == 0, string.Join('\n', browser.ConsoleProblems(page)));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Administrator_sees_dependency_status_and_unknown_addresses_show_not_found()
+    {
+        var page = await browser.SignInAsync("admin", "admin-demo");
+        await PortalBrowser.ScreenshotAsync(page, "home-admin");
+        await page.GetByTestId("nav-administration").ClickAsync();
+        await Expect(page.GetByTestId("dependency-status")).ToContainTextAsync("audit-store");
+        await Expect(page.GetByTestId("dependency-status")).ToContainTextAsync("identity-provider");
+        await Expect(page.GetByTestId("footer")).ToContainTextAsync("Research use only", new LocatorAssertionsToContainTextOptions { IgnoreCase = true });
+        await PortalBrowser.ScreenshotAsync(page, "administration");
+
+        await page.GotoAsync(browser.Host.PortalUrl + "no/such/page");
+        await PortalBrowser.WaitForInteractiveAsync(page);
+        await Expect(page.GetByTestId("not-found")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+}
