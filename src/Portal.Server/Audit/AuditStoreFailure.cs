@@ -14,6 +14,7 @@ internal static class AuditStoreFailure
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
     private const int SqliteReadOnly = 8;
+    private const int SqliteConstraint = 19;
     private const int SqliteNotADatabase = 26;
 
     public static AuditWriteException Write(string databasePath, Exception exception, TimeSpan busyTimeout) =>
@@ -57,6 +58,7 @@ internal static class AuditStoreFailure
             SqliteFull => "The disk holding the portal's data directory is full. Free space there; nothing is recorded until then.",
             SqliteBusy or SqliteLocked => $"Another connection or process held the audit database locked for more than {busyTimeout.TotalSeconds:0.#} s. Check for a backup job, a tool holding the file open, or another portal instance that is stuck.",
             SqliteCorrupt or SqliteNotADatabase => "The file is damaged or is not an audit database. Stop the portal, keep the file as evidence, restore the latest backup and verify the chain.",
+            SqliteConstraint => "The stored events no longer match the chain head, so the audit database was changed outside the portal. Verify the chain before recording anything else.",
             SqliteIoError => "The storage reported an I/O error. Check the disk and the volume holding the portal's data directory.",
             _ => "Check the portal's data directory and logs.",
         },

@@ -201,6 +201,11 @@ public sealed class AuditChainTamperingTests : IDisposable
         Assert.Equal(EventCount + 1, verification.FirstBrokenSequence);
         Assert.Contains($"Event {EventCount + 1}", verification.Problem, StringComparison.Ordinal);
         Assert.NotEqual(events[^1].Id, forgedId);
+
+        // The store will not write over the forged event either.
+        await using var store = _directory.CreateStore();
+        var failure = await Assert.ThrowsAsync<AuditWriteException>(() => store.AppendAsync(AuditSamples.Event(99)));
+        Assert.Contains("changed outside the portal", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
