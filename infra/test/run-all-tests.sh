@@ -29,10 +29,10 @@ done
 
 # One closing line over all projects, from each runner's own summary.
 cat "$results"/*.log | awk '
-  /^(Passed|Failed)! +- +Failed:/ {
-    gsub(/,/, ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
-    runs++
-  }
+  /^Total tests: [0-9]+$/ { runs++ }
+  /^ +Passed: [0-9]+$/ { p += $2 }
+  /^ +Failed: [0-9]+$/ { f += $2 }
+  /^ +Skipped: [0-9]+$/ { s += $2 }
   END { if (runs == 0) { print "No test results found"; exit 1 } printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }' || status=1
 rm -rf "$results"
 exit $status

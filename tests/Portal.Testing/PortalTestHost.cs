@@ -19,6 +19,9 @@ public sealed class PortalTestHostOptions
 
     public string Environment { get; set; } = "Testing";
 
+    /// <summary>Run as a new user would: Development, no <c>Oidc</c> settings, the portal starts its own provider.</summary>
+    public bool UseEmbeddedIdentityProvider { get; set; }
+
     /// <summary>Extra configuration for the portal (key → value).</summary>
     public IDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>();
 }
@@ -63,7 +66,7 @@ public sealed class PortalTestHost : IAsyncDisposable
         var dataDirectory = Path.Combine(Path.GetTempPath(), "precision-portal-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDirectory);
         var host = new PortalTestHost(options, FreePort.Next(), FreePort.Next(), dataDirectory);
-        if (options.StartIdentityProvider)
+        if (options.StartIdentityProvider && !options.UseEmbeddedIdentityProvider)
         {
             await host.StartIdentityProviderAsync();
         }
@@ -154,11 +157,20 @@ public sealed class PortalTestHost : IAsyncDisposable
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            builder.UseEnvironment(host._options.Environment);
             builder.UseSetting("urls", host.PortalUrl.ToString().TrimEnd('/'));
-            builder.UseSetting("Oidc:Authority", host.IdentityProviderUrl.ToString());
-            builder.UseSetting("Oidc:ClientId", ClientId);
-            builder.UseSetting("Oidc:ClientSecret", ClientSecret);
+            if (host._options.UseEmbeddedIdentityProvider)
+            {
+                builder.UseEnvironment("Development");
+                builder.UseSetting("DevIdentity:Url", host.IdentityProviderUrl.ToString());
+            }
+            else
+            {
+                builder.UseEnvironment(host._options.Environment);
+                builder.UseSetting("Oidc:Authority", host.IdentityProviderUrl.ToString());
+                builder.UseSetting("Oidc:ClientId", ClientId);
+                builder.UseSetting("Oidc:ClientSecret", ClientSecret);
+            }
+
             builder.UseSetting("Portal:DataDirectory", host.DataDirectory);
             foreach (var (key, value) in host._options.Settings)
             {
