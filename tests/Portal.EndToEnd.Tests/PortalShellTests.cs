@@ -1,9 +1,8 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Precision.Portal.Client.Audit;
 using Precision.Portal.Client.Authorization;
-using Precision.Portal.DevIdentity;
+using Precision.Portal.Testing;
 using static Microsoft.Playwright.Assertions;
 
 namespace Precision.Portal.EndToEnd.Tests;
@@ -12,19 +11,8 @@ public sealed class PortalShellTests(PortalBrowser browser) : IClassFixture<Port
 {
     private IAuditReader Audit => browser.Host.Services.GetRequiredService<IAuditReader>();
 
-    public static TheoryData<string, string, string> DemoUsers()
-    {
-        var data = new TheoryData<string, string, string>();
-        foreach (var user in DevIdentityOptions.DefaultUsers)
-        {
-            data.Add(user.UserName, user.Password, user.Roles[0]);
-        }
-
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(DemoUsers))]
+    [MemberData(nameof(DemoUsers.WithRoles), MemberType = typeof(DemoUsers))]
     public async Task Demo_user_signs_in_on_the_provider_page_sees_the_role_navigation_is_denied_elsewhere_and_signs_out(string userName, string password, string role)
     {
         var page = await browser.SignInAsync(userName, password);
@@ -49,12 +37,14 @@ public sealed class PortalShellTests(PortalBrowser browser) : IClassFixture<Port
         Assert.EndsWith("/access-denied?ReturnUrl=%2F" + other.Href, page.Url, StringComparison.Ordinal);
 
         // ...and in-app navigation to it is refused by the router, both recorded.
+        await page.GetByTestId("nav-" + own.Href).ClickAsync();
+        await Expect(page.GetByTestId("access-denied")).ToHaveCountAsync(0);
         var third = PortalSections.All.Last(s => s.Role != role);
         await page.EvaluateAsync("href => Blazor.navigateTo(href)", third.Href);
         await Expect(page.GetByTestId("access-denied")).ToBeVisibleAsync();
-        var denied = (await Audit.ReadRecentAsync(50)).Where(e => e.Action == AuditActions.AccessDenied && e.Actor.Subject == "dev-" + userName).ToList();
-        Assert.Contains(denied, e => e.Target == "/" + other.Href);
-        Assert.Contains(denied, e => e.Target == "/" + third.Href && e.CorrelationId!.StartsWith("circuit-", StringComparison.Ordinal));
+        var denied = await WaitForAuditAsync(events => events.Count(e => e.Action == AuditActions.AccessDenied && e.Actor.Subject == "dev-" + userName) >= 2);
+        Assert.Contains(denied, e => e.Action == AuditActions.AccessDenied && e.Target == "/" + other.Href);
+        Assert.Contains(denied, e => e.Action == AuditActions.AccessDenied && e.Target == "/" + third.Href && e.CorrelationId!.StartsWith("circuit-", StringComparison.Ordinal));
 
         Assert.True(browser.ConsoleProblems(page).Count == 0, string.Join('\n', browser.ConsoleProblems(page)));
         await page.GetByTestId("sign-out").ClickAsync();
@@ -62,7 +52,7 @@ public sealed class PortalShellTests(PortalBrowser browser) : IClassFixture<Port
         await Expect(page.Locator("#username")).ToBeVisibleAsync();
         await page.GotoAsync(browser.Host.PortalUrl + own.Href);
         await Expect(page.Locator("#username")).ToBeVisibleAsync();
-        Assert.Contains((await Audit.ReadRecentAsync(50)), e => e.Action == AuditActions.SignOut && e.Actor.Subject == "dev-" + userName);
+        await WaitForAuditAsync(events => events.Any(e => e.Action == AuditActions.SignOut && e.Actor.Subject == "dev-" + userName));
         await page.Context.CloseAsync();
     }
 
@@ -76,7 +66,7 @@ public sealed class PortalShellTests(PortalBrowser browser) : IClassFixture<Port
         await PortalBrowser.WaitForInteractiveAsync(page);
         await Expect(page.GetByTestId("patient-reference")).ToHaveTextAsync("Patient/" + patientId);
 
-        var view = (await Audit.ReadRecentAsync(20)).First(e => e.Action == AuditActions.PatientView);
+        var view = (await WaitForAuditAsync(events => events.Any(e => e.PatientReference == "Patient/" + patientId))).First(e => e.Action == AuditActions.PatientView);
         Assert.Equal("Patient/" + patientId, view.PatientReference);
         Assert.Equal("dev-clinician", view.Actor.Subject);
         Assert.Equal("127.0.0.1", view.ClientAddress);
@@ -93,15 +83,8 @@ public sealed class PortalShellTests(PortalBrowser browser) : IClassFixture<Port
     {
         const string patientId = "pp-e2e-locked";
         var page = await browser.SignInAsync("clinician", "clinician-demo");
-        await using (var other = new SqliteConnection($"Data Source={Path.Combine(browser.Host.DataDirectory, "audit.db")};Pooling=False"))
+        await using (await browser.Host.LockAuditDatabaseAsync())
         {
-            await other.OpenAsync();
-            await using (var command = other.CreateCommand())
-            {
-                command.CommandText = "BEGIN EXCLUSIVE;";
-                await command.ExecuteNonQueryAsync();
-            }
-
             await page.GotoAsync(browser.Host.PortalUrl + "patients/" + patientId);
             await PortalBrowser.WaitForInteractiveAsync(page);
             await Expect(page.GetByTestId("audit-failure")).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 20_000 });
@@ -148,5 +131,22 @@ public sealed class PortalShellTests(PortalBrowser browser) : IClassFixture<Port
         await PortalBrowser.WaitForInteractiveAsync(page);
         await Expect(page.GetByTestId("not-found")).ToBeVisibleAsync();
         await page.Context.CloseAsync();
+    }
+
+    /// <summary>The browser shows a page while its audit write may still be finishing in another task; wait for it, briefly.</summary>
+    private async Task<IReadOnlyList<AuditEvent>> WaitForAuditAsync(Func<IReadOnlyList<AuditEvent>, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var events = await Audit.ReadRecentAsync(100);
+            if (condition(events) || DateTime.UtcNow > deadline)
+            {
+                Assert.True(condition(events), "The expected audit events did not appear within 10 s.");
+                return events;
+            }
+
+            await Task.Delay(100);
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Data.Sqlite;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -136,6 +137,20 @@ public sealed class PortalTestHost : IAsyncDisposable
         return client;
     }
 
+    /// <summary>
+    /// Takes an exclusive lock on the audit database from a second connection, as a stuck process or backup tool would;
+    /// the portal's audit writes fail until the returned handle is disposed.
+    /// </summary>
+    public async Task<IAsyncDisposable> LockAuditDatabaseAsync()
+    {
+        var connection = new SqliteConnection($"Data Source={Path.Combine(DataDirectory, "audit.db")};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "BEGIN EXCLUSIVE;";
+        await command.ExecuteNonQueryAsync();
+        return connection;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _factory.DisposeAsync();
@@ -196,5 +211,20 @@ public static class HtmlForm
         }
 
         return fields;
+    }
+}
+
+/// <summary>The development provider's demo users as xunit theory rows: user name, password, role.</summary>
+public static class DemoUsers
+{
+    public static Xunit.TheoryData<string, string, string> WithRoles()
+    {
+        var data = new Xunit.TheoryData<string, string, string>();
+        foreach (var user in DevIdentityOptions.DefaultUsers)
+        {
+            data.Add(user.UserName, user.Password, user.Roles[0]);
+        }
+
+        return data;
     }
 }

@@ -35,7 +35,7 @@ public static partial class ObservabilityExtensions
             call.CorrelationId = correlationId;
             call.ClientAddress = context.Connection.RemoteIpAddress?.ToString();
 
-            using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId });
+            using var scope = logger.BeginScope(new CorrelationScope(correlationId));
             var started = Stopwatch.GetTimestamp();
             await next(context);
             var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no endpoint)";
@@ -50,6 +50,24 @@ public static partial class ObservabilityExtensions
             context.RequestServices.GetRequiredService<AuditCallContext>().User = context.User;
             await next(context);
         });
+
+    /// <summary>Log scope carrying the correlation id as a structured value.</summary>
+    private sealed class CorrelationScope(string correlationId) : IReadOnlyList<KeyValuePair<string, object>>
+    {
+        public int Count => 1;
+
+        public KeyValuePair<string, object> this[int index] =>
+            index == 0 ? new("CorrelationId", correlationId) : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<KeyValuePair<string, object>> GetEnumerator()
+        {
+            yield return this[0];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => "CorrelationId:" + correlationId;
+    }
 
     [GeneratedRegex("^[A-Za-z0-9._-]{8,64}$", RegexOptions.CultureInvariant)]
     private static partial Regex SafeCorrelationId();

@@ -26,19 +26,8 @@ public sealed class SignInTests : IAsyncLifetime
 
     private IAuditReader Audit => _host.Services.GetRequiredService<IAuditReader>();
 
-    public static TheoryData<string, string, string> DemoUsers()
-    {
-        var data = new TheoryData<string, string, string>();
-        foreach (var user in DevIdentityOptions.DefaultUsers)
-        {
-            data.Add(user.UserName, user.Password, user.Roles[0]);
-        }
-
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(DemoUsers))]
+    [MemberData(nameof(DemoUsers.WithRoles), MemberType = typeof(DemoUsers))]
     public async Task Each_role_reaches_its_sections_and_is_denied_the_others_with_an_audit_event(string userName, string password, string role)
     {
         using var client = await _host.SignInAsync(userName, password);

@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Precision.Portal.Client.Audit;
 using Precision.Portal.Server.Authentication;
@@ -53,16 +52,8 @@ public sealed class ResilienceTests
             // The store exists and has its schema before another process takes the lock.
         }
 
-        var databasePath = Path.Combine(host.DataDirectory, "audit.db");
-        await using (var other = new SqliteConnection($"Data Source={databasePath};Pooling=False"))
+        await using (await host.LockAuditDatabaseAsync())
         {
-            await other.OpenAsync();
-            await using (var command = other.CreateCommand())
-            {
-                command.CommandText = "BEGIN EXCLUSIVE;";
-                await command.ExecuteNonQueryAsync();
-            }
-
             using var client = host.CreateClient(followRedirects: false);
             using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
