@@ -1,0 +1,111 @@
+namespace Precision.Clinical;
+
+/// <summary>Code systems and codes used to read and write the record. One place, shared by the cohort generator and the mapper.</summary>
+public static class CodeSystems
+{
+    public const string Loinc = "http://loinc.org";
+    public const string Snomed = "http://snomed.info/sct";
+    public const string Icd10Cm = "http://hl7.org/fhir/sid/icd-10-cm";
+    public const string RxNorm = "http://www.nlm.nih.gov/research/umls/rxnorm";
+    public const string Hgnc = "http://www.genenames.org/geneId";
+    public const string HgvsNomenclature = "http://varnomen.hgvs.org";
+    public const string Ucum = "http://unitsofmeasure.org";
+    public const string ObservationCategory = "http://terminology.hl7.org/CodeSystem/observation-category";
+    public const string V2Table0074 = "http://terminology.hl7.org/CodeSystem/v2-0074";
+    public const string V2Table0203 = "http://terminology.hl7.org/CodeSystem/v2-0203";
+    public const string UsCoreRace = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race";
+    public const string UsCoreEthnicity = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity";
+    public const string CdcRaceEthnicity = "urn:oid:2.16.840.1.113883.6.238";
+    public const string SequenceOntology = "http://www.sequenceontology.org";
+
+    /// <summary>Codes this project defines where no standard code exists (the expression signature, catalog therapy ids).</summary>
+    public const string PrecisionPortal = "https://precision-portal.example.org/fhir/CodeSystem/precision-portal";
+    public const string MedicalRecordNumber = "https://precision-portal.example.org/fhir/sid/mrn";
+}
+
+/// <summary>LOINC codes for the observations the portal reads.</summary>
+public static class LoincCodes
+{
+    public const string EcogPerformanceStatus = "89247-1";
+    public const string TobaccoSmokingStatus = "72166-2";
+    public const string StageGroupClinical = "21908-9";
+    public const string StageGroupPathological = "21902-2";
+
+    public const string GenomicsReport = "81247-9";
+    public const string GeneticVariantAssessment = "69548-6";
+    public const string GeneStudied = "48018-6";
+    public const string DnaChangeCHgvs = "48004-6";
+    public const string AminoAcidChangePHgvs = "48005-3";
+    public const string SampleVariantAlleleFrequency = "81258-6";
+    public const string GenomicSourceClass = "48002-0";
+    public const string DnaChangeType = "48019-4";
+    public const string CopyNumber = "82155-3";
+    public const string TumorMutationalBurden = "94076-7";
+    public const string MicrosatelliteInstability = "81695-9";
+    public const string GenotypeDisplayName = "84413-4";
+    public const string PharmacogenomicPhenotype = "53040-2";
+
+    /// <summary>Somatic / germline answers to 48002-0.</summary>
+    public const string SomaticAnswer = "LA6684-0";
+    public const string GermlineAnswer = "LA6683-2";
+}
+
+/// <summary>A laboratory analyte the portal understands, with its canonical UCUM unit and adult reference range.</summary>
+public sealed record LabAnalyteDefinition(
+    LabAnalyte Analyte,
+    string DisplayName,
+    string LoincCode,
+    string CanonicalUnit,
+    ReferenceRange ReferenceRange,
+    decimal PlausibleLow,
+    decimal PlausibleHigh,
+    IReadOnlyDictionary<string, decimal> ConversionToCanonical);
+
+public enum LabAnalyte
+{
+    Hemoglobin,
+    Neutrophils,
+    Platelets,
+    Creatinine,
+    AlanineAminotransferase,
+    AspartateAminotransferase,
+    TotalBilirubin,
+    Albumin,
+    LactateDehydrogenase,
+    CarcinoembryonicAntigen,
+    Ca125,
+    Ca199,
+}
+
+public static class LabAnalytes
+{
+    // Canonical units as UCUM; conversions multiply a value in the other unit to reach the canonical one.
+    public static IReadOnlyList<LabAnalyteDefinition> All { get; } =
+    [
+        new(LabAnalyte.Hemoglobin, "Hemoglobin", "718-7", "g/dL", new(12.0m, 17.5m), 2m, 25m,
+            new Dictionary<string, decimal> { ["g/L"] = 0.1m, ["mmol/L"] = 1.611m }),
+        new(LabAnalyte.Neutrophils, "Neutrophils", "751-8", "10*3/uL", new(1.8m, 7.7m), 0m, 100m,
+            new Dictionary<string, decimal> { ["10*9/L"] = 1m, ["/uL"] = 0.001m }),
+        new(LabAnalyte.Platelets, "Platelets", "777-3", "10*3/uL", new(150m, 400m), 1m, 2000m,
+            new Dictionary<string, decimal> { ["10*9/L"] = 1m }),
+        new(LabAnalyte.Creatinine, "Creatinine", "2160-0", "mg/dL", new(0.6m, 1.3m), 0.1m, 20m,
+            new Dictionary<string, decimal> { ["umol/L"] = 1m / 88.42m }),
+        new(LabAnalyte.AlanineAminotransferase, "ALT", "1742-6", "U/L", new(7m, 56m), 1m, 5000m, new Dictionary<string, decimal>()),
+        new(LabAnalyte.AspartateAminotransferase, "AST", "1920-8", "U/L", new(10m, 40m), 1m, 5000m, new Dictionary<string, decimal>()),
+        new(LabAnalyte.TotalBilirubin, "Bilirubin (total)", "1975-2", "mg/dL", new(0.1m, 1.2m), 0.05m, 40m,
+            new Dictionary<string, decimal> { ["umol/L"] = 1m / 17.104m }),
+        new(LabAnalyte.Albumin, "Albumin", "1751-7", "g/dL", new(3.5m, 5.0m), 1m, 7m,
+            new Dictionary<string, decimal> { ["g/L"] = 0.1m }),
+        new(LabAnalyte.LactateDehydrogenase, "LDH", "2532-0", "U/L", new(140m, 280m), 20m, 10000m, new Dictionary<string, decimal>()),
+        new(LabAnalyte.CarcinoembryonicAntigen, "CEA", "2039-6", "ng/mL", new(0m, 3.0m), 0m, 10000m,
+            new Dictionary<string, decimal> { ["ug/L"] = 1m }),
+        new(LabAnalyte.Ca125, "CA-125", "10334-1", "U/mL", new(0m, 35m), 0m, 50000m,
+            new Dictionary<string, decimal> { ["[U]/mL"] = 1m, ["k[U]/L"] = 1m }),
+        new(LabAnalyte.Ca199, "CA 19-9", "24108-3", "U/mL", new(0m, 37m), 0m, 100000m,
+            new Dictionary<string, decimal> { ["[U]/mL"] = 1m, ["k[U]/L"] = 1m }),
+    ];
+
+    public static LabAnalyteDefinition Of(LabAnalyte analyte) => All.First(a => a.Analyte == analyte);
+
+    public static LabAnalyteDefinition? ByLoinc(string? code) => All.FirstOrDefault(a => a.LoincCode == code);
+}
