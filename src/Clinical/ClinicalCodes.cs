@@ -45,9 +45,26 @@ public static class LoincCodes
     public const string GenotypeDisplayName = "84413-4";
     public const string PharmacogenomicPhenotype = "53040-2";
 
+    /// <summary>PD-L1 tumor proportion score. To be verified against LOINC (see docs/clinical-codes.md).</summary>
+    public const string PdL1TumorProportionScore = "85147-7";
+
+    /// <summary>RECIST best overall response. To be verified against LOINC (see docs/clinical-codes.md).</summary>
+    public const string BestOverallResponse = "21976-6";
+
+    /// <summary>MSI answers to 81695-9 (LOINC answer list).</summary>
+    public const string MsiHighAnswer = "LA14122-8";
+    public const string MsiLowAnswer = "LA14123-6";
+    public const string MsiStableAnswer = "LA14124-4";
+
     /// <summary>Somatic / germline answers to 48002-0.</summary>
     public const string SomaticAnswer = "LA6684-0";
     public const string GermlineAnswer = "LA6683-2";
+}
+
+/// <summary>Codes this project defines in <see cref="CodeSystems.PrecisionPortal"/> where no standard code exists.</summary>
+public static class PortalCodes
+{
+    public const string TCellInflamedSignature = "tcell-inflamed-gep";
 }
 
 /// <summary>A laboratory analyte the portal understands, with its canonical UCUM unit and adult reference range.</summary>

@@ -1,0 +1,64 @@
+using System.Globalization;
+using Hl7.Fhir.Model;
+using Precision.Clinical;
+
+namespace Precision.Fhir;
+
+/// <summary>Small, forgiving readers for FHIR elements: real records leave things out.</summary>
+internal static class FhirElementReading
+{
+    public static SourceReference SourceOf(Resource resource) =>
+        new(resource.TypeName, resource.Id ?? "(no id)", resource.Meta?.VersionId);
+
+    public static bool Has(CodeableConcept? concept, string system, string code) =>
+        concept?.Coding?.Any(c => c.System == system && c.Code == code) == true;
+
+    public static string? CodeIn(CodeableConcept? concept, string system) =>
+        concept?.Coding?.FirstOrDefault(c => c.System == system)?.Code;
+
+    public static string? Text(CodeableConcept? concept) =>
+        concept?.Text ?? concept?.Coding?.Select(c => c.Display).FirstOrDefault(d => !string.IsNullOrWhiteSpace(d));
+
+    public static DateOnly? Date(string? fhirDate)
+    {
+        if (string.IsNullOrWhiteSpace(fhirDate))
+        {
+            return null;
+        }
+
+        // FHIR dates may be partial (YYYY, YYYY-MM) or full dateTimes with zones; keep the calendar date.
+        var text = fhirDate.Length >= 10 ? fhirDate[..10] : fhirDate.Length == 7 ? fhirDate + "-01" : fhirDate.Length == 4 ? fhirDate + "-01-01" : fhirDate;
+        return DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date : null;
+    }
+
+    public static DateOnly? EffectiveDate(Observation observation) => observation.Effective switch
+    {
+        FhirDateTime dt => Date(dt.Value),
+        Period p => Date(p.Start) ?? Date(p.End),
+        Instant i => i.Value is { } v ? DateOnly.FromDateTime(v.UtcDateTime) : null,
+        _ => Date(observation.Issued?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+    };
+
+    public static Observation.ComponentComponent? Component(Observation observation, string loincCode) =>
+        observation.Component?.FirstOrDefault(c => Has(c.Code, CodeSystems.Loinc, loincCode));
+
+    public static IEnumerable<Observation.ComponentComponent> Components(Observation observation, string loincCode) =>
+        observation.Component?.Where(c => Has(c.Code, CodeSystems.Loinc, loincCode)) ?? [];
+
+    /// <summary>A component's or observation's value as text: coding code/display, string, or concept text.</summary>
+    public static string? ValueText(DataType? value) => value switch
+    {
+        CodeableConcept cc => cc.Coding?.Select(c => c.Code ?? c.Display).FirstOrDefault(s => !string.IsNullOrWhiteSpace(s)) ?? cc.Text,
+        FhirString s => s.Value,
+        Code code => code.Value,
+        _ => null,
+    };
+
+    public static decimal? ValueNumber(DataType? value) => value switch
+    {
+        Quantity q => q.Value,
+        Integer i => i.Value,
+        FhirDecimal d => d.Value,
+        _ => null,
+    };
+}
