@@ -2,6 +2,7 @@ using Precision.Portal.Server.Audit;
 using Precision.Portal.Server.Authentication;
 using Precision.Portal.Server.Health;
 using Precision.Portal.Server.Hosting;
+using Precision.Portal.Server.Patients;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,6 +10,7 @@ builder.AddPortalObservability();
 builder.AddPortalAuthentication();
 builder.AddPortalAuditTrail();
 builder.AddPortalHealthChecks();
+builder.AddPortalPatientRecords();
 builder.AddPortalUserInterface();
 
 var app = builder.Build();

@@ -57,43 +57,50 @@ public sealed class PortalShellTests(PortalBrowser browser) : IClassFixture<Port
     }
 
     [Fact]
-    public async Task Patient_page_view_is_recorded_before_it_is_shown_and_the_patient_id_stays_out_of_the_logs()
+    public async Task Patient_page_read_is_recorded_with_its_queries_before_it_is_shown_and_no_identifier_reaches_the_logs()
     {
-        const string patientId = "pp-e2e-4711";
+        var patient = await FirstPatientAsync();
         var page = await browser.SignInAsync("clinician", "clinician-demo");
 
-        await page.GotoAsync(browser.Host.PortalUrl + "patients/" + patientId);
+        await page.GotoAsync(browser.Host.PortalUrl + "patients/" + patient.PatientId);
         await PortalBrowser.WaitForInteractiveAsync(page);
-        await Expect(page.GetByTestId("patient-reference")).ToHaveTextAsync("Patient/" + patientId);
+        await Expect(page.GetByTestId("patient-name")).ToHaveTextAsync(patient.DisplayName);
 
-        var view = (await WaitForAuditAsync(events => events.Any(e => e.PatientReference == "Patient/" + patientId))).First(e => e.Action == AuditActions.PatientView);
-        Assert.Equal("Patient/" + patientId, view.PatientReference);
+        var view = (await WaitForAuditAsync(events => events.Any(e => e.PatientReference == "Patient/" + patient.PatientId))).First(e => e.Action == AuditActions.PatientView);
+        Assert.Equal(AuditOutcome.Success, view.Outcome);
         Assert.Equal("dev-clinician", view.Actor.Subject);
         Assert.Equal("127.0.0.1", view.ClientAddress);
+        Assert.Contains("queries", view.DetailsJson, StringComparison.Ordinal);
         await Expect(page.GetByTestId("audit-receipt")).ToContainTextAsync(view.Id.ToString());
 
         Assert.NotEmpty(browser.Host.Logs.Lines);
-        var leaks = browser.Host.Logs.Lines.Where(l => l.Contains(patientId, StringComparison.Ordinal)).ToList();
-        Assert.True(leaks.Count == 0, "Patient id in logs:\n" + string.Join('\n', leaks));
+        foreach (var identifier in new[] { patient.PatientId, patient.DisplayName, patient.MedicalRecordNumber! })
+        {
+            var leaks = browser.Host.Logs.Lines.Where(l => l.Contains(identifier, StringComparison.Ordinal)).ToList();
+            Assert.True(leaks.Count == 0, $"Patient identifier '{identifier}' in logs:\n" + string.Join('\n', leaks));
+        }
+
         await page.Context.CloseAsync();
     }
 
     [Fact]
     public async Task Patient_page_shows_nothing_when_the_audit_store_is_locked_by_another_process()
     {
-        const string patientId = "pp-e2e-locked";
+        var patient = await FirstPatientAsync();
         var page = await browser.SignInAsync("clinician", "clinician-demo");
+        var viewsBefore = (await Audit.ReadForPatientAsync("Patient/" + patient.PatientId, 1000)).Count;
         await using (await browser.Host.LockAuditDatabaseAsync())
         {
-            await page.GotoAsync(browser.Host.PortalUrl + "patients/" + patientId);
+            await page.GotoAsync(browser.Host.PortalUrl + "patients/" + patient.PatientId);
             await PortalBrowser.WaitForInteractiveAsync(page);
             await Expect(page.GetByTestId("audit-failure")).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 20_000 });
             await Expect(page.GetByTestId("audit-failure")).ToContainTextAsync("could not be recorded");
-            await Expect(page.GetByTestId("patient-reference")).ToHaveCountAsync(0);
+            await Expect(page.GetByTestId("patient-name")).ToHaveCountAsync(0);
+            await Expect(page.Locator("body")).Not.ToContainTextAsync(patient.DisplayName);
             await PortalBrowser.ScreenshotAsync(page, "patient-audit-failure");
         }
 
-        Assert.DoesNotContain(await Audit.ReadRecentAsync(20), e => e.PatientReference == "Patient/" + patientId);
+        Assert.Equal(viewsBefore, (await Audit.ReadForPatientAsync("Patient/" + patient.PatientId, 1000)).Count);
         await page.Context.CloseAsync();
     }
 
@@ -131,6 +138,14 @@ public sealed class PortalShellTests(PortalBrowser browser) : IClassFixture<Port
         await PortalBrowser.WaitForInteractiveAsync(page);
         await Expect(page.GetByTestId("not-found")).ToBeVisibleAsync();
         await page.Context.CloseAsync();
+    }
+
+    private async Task<Precision.Clinical.PatientSummary> FirstPatientAsync()
+    {
+        await using var scope = browser.Host.Services.CreateAsyncScope();
+        var directory = scope.ServiceProvider.GetRequiredService<Precision.Portal.Client.Patients.IPatientDirectory>();
+        var page = await directory.SearchAsync(new Precision.Clinical.PatientQuery(null, null, 0, 1));
+        return Assert.Single(page.Patients);
     }
 
     /// <summary>The browser shows a page while its audit write may still be finishing in another task; wait for it, briefly.</summary>

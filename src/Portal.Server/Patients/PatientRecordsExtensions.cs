@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+using Precision.Fhir;
+using Precision.Portal.Client.Patients;
+using Precision.Portal.Server.Audit;
+using Precision.Portal.Server.Health;
+
+namespace Precision.Portal.Server.Patients;
+
+public static class PatientRecordsExtensions
+{
+    internal const string FhirHttpClient = "fhir";
+
+    /// <summary>
+    /// Patient records from a FHIR REST server (<c>Fhir:BaseUrl</c>, with retries honouring Retry-After, timeouts and a
+    /// circuit breaker) or, by default, from a Bulk Data ndjson directory.
+    /// </summary>
+    public static WebApplicationBuilder AddPortalPatientRecords(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.Configuration.GetSection(FhirSourceOptions.SectionName).Get<FhirSourceOptions>() ?? new FhirSourceOptions();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<PatientProfileMapper>();
+        builder.Services.AddScoped<IPatientDirectory, PatientDirectory>();
+
+        if (options.BaseUrl is not null)
+        {
+            var http = builder.Services.AddHttpClient(FhirHttpClient, c => c.Timeout = Timeout.InfiniteTimeSpan);
+            if (options.TokenEndpoint is not null)
+            {
+                builder.Services.AddSingleton<FhirAccessTokens>();
+                builder.Services.AddTransient<ClientCredentialsTokenHandler>();
+                builder.Services.AddHttpClient(ClientCredentialsTokenHandler.TokenHttpClient);
+                http.AddHttpMessageHandler<ClientCredentialsTokenHandler>();
+            }
+
+            http.AddResilienceHandler("fhir-resilience", pipeline =>
+            {
+                pipeline.AddTimeout(options.TotalTimeout);
+                pipeline.AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = options.MaxRetries,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = TimeSpan.FromMilliseconds(200),
+                    ShouldRetryAfterHeader = true, // 429/503 with Retry-After wait as the server asks
+                });
+                pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+                {
+                    FailureRatio = 0.5,
+                    MinimumThroughput = 8,
+                    SamplingDuration = TimeSpan.FromSeconds(30),
+                    BreakDuration = TimeSpan.FromSeconds(15),
+                });
+                pipeline.AddTimeout(options.AttemptTimeout);
+            });
+            builder.Services.AddSingleton<IFhirPatientSource>(sp =>
+                new FhirRestPatientSource(sp.GetRequiredService<IHttpClientFactory>().CreateClient(FhirHttpClient), options));
+        }
+        else
+        {
+            builder.Services.AddSingleton<IFhirPatientSource>(sp => new NdjsonPatientSource(
+                options.NdjsonDirectory ?? DemoCohortDirectory(sp.GetRequiredService<PortalDataDirectory>()),
+                sp.GetRequiredService<ILogger<NdjsonPatientSource>>()));
+        }
+
+        builder.Services.AddHealthChecks().AddCheck<PatientRecordSourceHealthCheck>("patient-records", tags: [PortalHealthChecks.ReadyTag]);
+        return builder;
+    }
+
+    /// <summary>Where the embedded default keeps its generated demo cohort.</summary>
+    public static string DemoCohortDirectory(PortalDataDirectory dataDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(dataDirectory);
+        return Path.Combine(dataDirectory.Path, "demo-cohort", "ndjson");
+    }
+}
+
+/// <summary>Ready when the patient record source answers a one-patient search.</summary>
+internal sealed class PatientRecordSourceHealthCheck(IFhirPatientSource source) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var page = await source.SearchAsync(new Clinical.PatientQuery(null, null, 0, 1), cancellationToken);
+            return HealthCheckResult.Healthy($"{source.Description} answers ({page.TotalCount} patients).");
+        }
+        catch (FhirSourceException ex)
+        {
+            return HealthCheckResult.Unhealthy(ex.Message);
+        }
+    }
+}
