@@ -17,7 +17,8 @@ internal sealed class PatientDirectory(IFhirPatientSource source, PatientProfile
         }
         catch (FhirSourceException ex)
         {
-            logger.LogWarning(ex, "Patient search failed: {Failure}", ex.Failure);
+            // Kind only: the message can carry the search text, which may be a patient's name.
+            logger.LogWarning("Patient search failed: {Failure}", ex.Failure);
             throw new PatientDirectoryException(ex.Message, ex);
         }
     }
