@@ -542,19 +542,27 @@ async function putResource(resource, what) {
     : routerCall('POST', resource.resourceType, resource, what);
 }
 
+function parseFileJson(text, where) {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${where}: not valid JSON (${err.message})`);
+  }
+}
+
 async function loadFile(file) {
   const text = await readFile(file, 'utf8');
   if (file.endsWith('.ndjson')) {
     let n = 0;
     for (const [i, line] of text.split(/\r?\n/).entries()) {
       if (line.trim()) {
-        await putResource(JSON.parse(line), `${file}:${i + 1}`);
+        await putResource(parseFileJson(line, `${file}:${i + 1}`), `${file}:${i + 1}`);
         n++;
       }
     }
     return n;
   }
-  const json = JSON.parse(text);
+  const json = parseFileJson(text, file);
   if (json.resourceType === 'Bundle' && (json.type === 'transaction' || json.type === 'batch')) {
     const result = await routerCall('POST', '', json, file);
     const failed = (result.entry ?? []).filter((e) => !/^2\d\d/.test(e.response?.status ?? ''));
