@@ -259,15 +259,7 @@ public sealed partial class FhirSandbox : IAsyncDisposable
             {
                 if (!OperatingSystem.IsWindows())
                 {
-                    using var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", ProcessId.ToString(CultureInfo.InvariantCulture)])
-                    {
-                        UseShellExecute = false,
-                        RedirectStandardError = true,
-                    });
-                    if (term is not null)
-                    {
-                        await term.WaitForExitAsync();
-                    }
+                    await SignalTerminateAsync(ProcessId);
                 }
 
                 using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
@@ -420,6 +412,27 @@ public sealed partial class FhirSandbox : IAsyncDisposable
         if (npm.ExitCode != 0)
         {
             throw new InvalidOperationException($"npm ci in {directory} failed with exit code {npm.ExitCode}:\n{await stdout}\n{await stderr}");
+        }
+    }
+
+    /// <summary>SIGTERM through kill(1), so the sandbox stops gracefully; without kill(1) the caller's hard kill follows.</summary>
+    private static async Task SignalTerminateAsync(int processId)
+    {
+        try
+        {
+            using var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", processId.ToString(CultureInfo.InvariantCulture)])
+            {
+                UseShellExecute = false,
+                RedirectStandardError = true,
+            });
+            if (term is not null)
+            {
+                await term.WaitForExitAsync();
+            }
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // No kill(1) on this machine.
         }
     }
 
