@@ -3,12 +3,12 @@
 # with the Node 22 that the `node` npm package provides (the machine's own Node may be older), passing every
 # argument through. Example: infra/fhir-sandbox/start.sh --port 8090 --load infra/fhir-sandbox/test-data
 set -euo pipefail
+# Runs from the caller's directory, so relative --load paths mean what the caller meant.
 here="$(cd "$(dirname "$0")" && pwd)"
-cd "$here"
 
-if [ ! -x node_modules/node/bin/node ] || [ ! -d node_modules/@medplum/fhir-router ]; then
+if [ ! -x "$here/node_modules/node/bin/node" ] || [ ! -d "$here/node_modules/@medplum/fhir-router" ]; then
   echo "== Installing the FHIR sandbox's packages (npm ci)" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
 
 node_bin="$here/node_modules/node/bin/node"
