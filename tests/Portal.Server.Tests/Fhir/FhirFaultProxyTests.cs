@@ -51,6 +51,21 @@ public sealed class FhirFaultProxyTests(SharedFhirSandbox shared) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Rewrites_absolute_urls_in_bodies_for_targets_that_ignore_forwarded_headers()
+    {
+        // The inner proxy replaces the outer one's X-Forwarded-Host, so the sandbox links to the inner proxy: as a
+        // server that ignores X-Forwarded-* would link to itself. The outer proxy rewrites those links to its own base.
+        await using var outer = await FhirFaultProxy.StartAsync(_proxy.BaseUrl, new FhirFaultProxyOptions { RewriteAbsoluteUrls = true });
+        using var client = Fhir.Client(outer.BaseUrl);
+
+        var pages = await Fhir.AllPagesAsync(client, AliceObservations);
+        Assert.Equal(3, pages.Count);
+        Assert.All(pages, p => Assert.StartsWith(outer.BaseUrl.ToString(), Fhir.Link(p, "self"), StringComparison.Ordinal));
+        Assert.Equal(3, outer.RequestCount);
+        Assert.Equal(3, _proxy.RequestCount);
+    }
+
+    [Fact]
     public async Task Forwards_request_bodies_so_transactions_work_through_the_proxy()
     {
         var family = "Proxied" + Guid.NewGuid().ToString("N")[..8];
