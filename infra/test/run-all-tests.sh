@@ -15,6 +15,15 @@ if ! command -v chromium >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# The FHIR sandbox's packages (@medplum/fhir-router and a Node 22 binary from the `node` package); the tests start it.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "== Installing Debian npm"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+fi
+echo "== Installing the FHIR sandbox's packages (npm ci)"
+(cd infra/fhir-sandbox && npm ci --no-audit --no-fund --loglevel=error)
+
 echo "== Building"
 dotnet build Precision.Portal.sln -nologo -clp:ErrorsOnly
 
