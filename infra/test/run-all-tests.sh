@@ -29,7 +29,7 @@ dotnet build Precision.Portal.sln -nologo -clp:ErrorsOnly
 
 results=$(mktemp -d)
 status=0
-for project in tests/Portal.Client.Tests tests/Portal.Server.Tests tests/Portal.EndToEnd.Tests; do
+for project in $(ls -d tests/*.Tests | sort); do
   echo "== Testing $project"
   if ! dotnet test "$project" --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$results/$(basename "$project").log"; then
     status=1

@@ -188,6 +188,10 @@ public sealed class FhirRestPatientSource(HttpClient httpClient, FhirSourceOptio
         {
             throw new FhirSourceException(PatientRecordFailure.SourceRateLimited, $"{Description} is limiting requests (HTTP 429) and kept doing so after {options.MaxRetries} retries. Try again in a minute.", queries, ex);
         }
+        catch (FhirOperationException ex) when ((int)ex.Status is >= 200 and < 300)
+        {
+            throw new FhirSourceException(PatientRecordFailure.InvalidResponse, $"{Description} answered {query} with something that is not valid FHIR JSON. Tell your administrator; the server may be misconfigured.", queries, ex);
+        }
         catch (FhirOperationException ex)
         {
             throw new FhirSourceException(PatientRecordFailure.SourceUnavailable, $"{Description} answered {query} with HTTP {(int)ex.Status}. Try again; if it persists, tell your administrator.", queries, ex);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
@@ -24,14 +25,27 @@ public static class PatientRecordsExtensions
         builder.Services.AddSingleton<PatientProfileMapper>();
         builder.Services.AddScoped<IPatientDirectory, PatientDirectory>();
 
+        builder.Services.AddFhirPatientSource(options, sp => DemoCohortDirectory(sp.GetRequiredService<PortalDataDirectory>()));
+        builder.Services.AddHealthChecks().AddCheck<PatientRecordSourceHealthCheck>("patient-records", tags: [PortalHealthChecks.ReadyTag]);
+        return builder;
+    }
+
+    /// <summary>
+    /// The patient record source the options describe: REST (with its resilience pipeline and optional client-credentials
+    /// token) when <see cref="FhirSourceOptions.BaseUrl"/> is set, else the ndjson directory.
+    /// </summary>
+    public static IServiceCollection AddFhirPatientSource(this IServiceCollection services, FhirSourceOptions options, Func<IServiceProvider, string> defaultNdjsonDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.TryAddSingleton(options);
         if (options.BaseUrl is not null)
         {
-            var http = builder.Services.AddHttpClient(FhirHttpClient, c => c.Timeout = Timeout.InfiniteTimeSpan);
+            var http = services.AddHttpClient(FhirHttpClient, c => c.Timeout = Timeout.InfiniteTimeSpan);
             if (options.TokenEndpoint is not null)
             {
-                builder.Services.AddSingleton<FhirAccessTokens>();
-                builder.Services.AddTransient<ClientCredentialsTokenHandler>();
-                builder.Services.AddHttpClient(ClientCredentialsTokenHandler.TokenHttpClient);
+                services.AddSingleton<FhirAccessTokens>();
+                services.AddTransient<ClientCredentialsTokenHandler>();
+                services.AddHttpClient(ClientCredentialsTokenHandler.TokenHttpClient);
                 http.AddHttpMessageHandler<ClientCredentialsTokenHandler>();
             }
 
@@ -55,18 +69,17 @@ public static class PatientRecordsExtensions
                 });
                 pipeline.AddTimeout(options.AttemptTimeout);
             });
-            builder.Services.AddSingleton<IFhirPatientSource>(sp =>
+            services.AddSingleton<IFhirPatientSource>(sp =>
                 new FhirRestPatientSource(sp.GetRequiredService<IHttpClientFactory>().CreateClient(FhirHttpClient), options));
         }
         else
         {
-            builder.Services.AddSingleton<IFhirPatientSource>(sp => new NdjsonPatientSource(
-                options.NdjsonDirectory ?? DemoCohortDirectory(sp.GetRequiredService<PortalDataDirectory>()),
+            services.AddSingleton<IFhirPatientSource>(sp => new NdjsonPatientSource(
+                options.NdjsonDirectory ?? defaultNdjsonDirectory(sp),
                 sp.GetRequiredService<ILogger<NdjsonPatientSource>>()));
         }
 
-        builder.Services.AddHealthChecks().AddCheck<PatientRecordSourceHealthCheck>("patient-records", tags: [PortalHealthChecks.ReadyTag]);
-        return builder;
+        return services;
     }
 
     /// <summary>Where the embedded default keeps its generated demo cohort.</summary>
