@@ -419,9 +419,9 @@ public sealed class FhirBuilder(TherapyCatalog catalog, long seed)
             var phenotype = GenomicObservation($"obs-{n}-gx-{key}-phenotype", null, LoincCodes.PharmacogenomicPhenotype, "Genetic variation's effect on drug metabolism", g, r, p);
             phenotype.Value = new CodeableConcept { Text = pgx.Phenotype switch
             {
-                MetabolizerPhenotype.Poor => "Poor metabolizer",
-                MetabolizerPhenotype.Intermediate => "Intermediate metabolizer",
-                _ => "Normal metabolizer",
+                MetabolizerPhenotype.Poor => "Poor Metabolizer",
+                MetabolizerPhenotype.Intermediate => "Intermediate Metabolizer",
+                _ => "Normal Metabolizer",
             } };
             phenotype.Component.Add(Component(LoincCodes.GeneStudied, "Gene studied [ID]", Hgnc(pgx.Gene)));
             phenotype.DerivedFrom.Add(r.Reference("Observation", genotype.Id!));

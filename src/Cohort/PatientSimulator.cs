@@ -207,12 +207,7 @@ public sealed class PatientSimulator
         void Somatic(SmallVariantInfo v) => variants.Add(new SmallVariantCall(v, Vaf(), GenomicSourceClass.Somatic));
 
         var stageIv = stage.StartsWith("IV", StringComparison.Ordinal);
-        var msiHighRate = type switch
-        {
-            CancerType.ColorectalCancer => stageIv ? 0.04 : 0.15,
-            CancerType.OvarianCancer => 0.02,
-            _ => 0.005,
-        };
+        var msiHighRate = Prevalences.MsiHigh(type, stageIv);
         var msi = rng.Chance(msiHighRate) ? MicrosatelliteStatus.InstabilityHigh
             : rng.Chance(0.03) ? MicrosatelliteStatus.InstabilityLow : MicrosatelliteStatus.Stable;
         if (msi == MicrosatelliteStatus.InstabilityHigh)
@@ -220,14 +215,16 @@ public sealed class PatientSimulator
             biomarkers.Add(BiomarkerKind.MsiHigh);
         }
 
-        var ntrk = rng.Chance(0.003);
+        var ntrk = rng.Chance(Prevalences.NtrkFusion);
         switch (type)
         {
             case CancerType.NonSmallCellLungCancer:
             {
                 var driver = ntrk ? "ntrk" : rng.Pick(new List<(string, double)>
                 {
-                    ("egfr", 0.15), ("alk", 0.04), ("ros1", 0.015), ("kras-g12c", 0.13), ("kras-other", 0.12), ("none", 0.545),
+                    ("egfr", Prevalences.NsclcEgfr), ("alk", Prevalences.NsclcAlk), ("ros1", Prevalences.NsclcRos1),
+                    ("kras-g12c", Prevalences.NsclcKrasG12C), ("kras-other", Prevalences.NsclcKrasOther),
+                    ("none", 1 - Prevalences.NsclcEgfr - Prevalences.NsclcAlk - Prevalences.NsclcRos1 - Prevalences.NsclcKrasG12C - Prevalences.NsclcKrasOther),
                 });
                 switch (driver)
                 {
@@ -254,7 +251,11 @@ public sealed class PatientSimulator
                         break;
                 }
 
-                var tps = rng.Pick(new List<((int Lo, int Hi), double)> { ((50, 100), 0.30), ((1, 49), 0.35), ((0, 0), 0.35) });
+                var tps = rng.Pick(new List<((int Lo, int Hi), double)>
+                {
+                    ((50, 100), Prevalences.NsclcPdL1AtLeast50), ((1, 49), Prevalences.NsclcPdL1From1To49),
+                    ((0, 0), 1 - Prevalences.NsclcPdL1AtLeast50 - Prevalences.NsclcPdL1From1To49),
+                });
                 pdl1 = rng.Next(tps.Lo, tps.Hi + 1);
                 if (pdl1 >= 50 && !biomarkers.Contains(BiomarkerKind.EgfrSensitizing) && !biomarkers.Contains(BiomarkerKind.AlkFusion))
                 {
@@ -266,7 +267,11 @@ public sealed class PatientSimulator
 
             case CancerType.ColorectalCancer:
             {
-                var driver = rng.Pick(new List<(string, double)> { ("braf", 0.09), ("kras-g12c", 0.03), ("kras-other", 0.40), ("none", 0.48) });
+                var driver = rng.Pick(new List<(string, double)>
+                {
+                    ("braf", Prevalences.CrcBrafV600E), ("kras-g12c", Prevalences.CrcKrasG12C), ("kras-other", Prevalences.CrcKrasOther),
+                    ("none", 1 - Prevalences.CrcBrafV600E - Prevalences.CrcKrasG12C - Prevalences.CrcKrasOther),
+                });
                 if (driver == "braf")
                 {
                     Somatic(GenomicsKnowledge.BrafV600E);
@@ -282,7 +287,7 @@ public sealed class PatientSimulator
                     Somatic(rng.Chance(0.55) ? GenomicsKnowledge.KrasG12D : GenomicsKnowledge.KrasG12V);
                 }
 
-                if (rng.Chance(0.03))
+                if (rng.Chance(Prevalences.CrcErbb2Amplification))
                 {
                     cnas.Add(new CopyNumberCall(GenomicsKnowledge.Erbb2, rng.Next(8, 25)));
                 }
@@ -292,20 +297,20 @@ public sealed class PatientSimulator
 
             case CancerType.BreastCancer:
             {
-                var her2 = rng.Chance(0.17);
+                var her2 = rng.Chance(Prevalences.BreastErbb2Amplification);
                 if (her2)
                 {
                     cnas.Add(new CopyNumberCall(GenomicsKnowledge.Erbb2, rng.Next(7, 30)));
                     biomarkers.Add(BiomarkerKind.Erbb2Amplification);
                 }
 
-                hrPositive = rng.Chance(her2 ? 0.5 : 0.75);
+                hrPositive = rng.Chance(her2 ? Prevalences.BreastHrPositiveIfHer2 : Prevalences.BreastHrPositiveIfHer2Negative);
                 if (hrPositive == true)
                 {
                     biomarkers.Add(BiomarkerKind.HormoneReceptorPositive);
                 }
 
-                if (rng.Chance(0.05))
+                if (rng.Chance(Prevalences.BreastGermlineBrca))
                 {
                     variants.Add(new SmallVariantCall(rng.Chance(0.5) ? GenomicsKnowledge.Brca1Del : GenomicsKnowledge.Brca2Del, 0.5m, GenomicSourceClass.Germline));
                     biomarkers.Add(BiomarkerKind.BrcaPathogenic);
@@ -315,7 +320,7 @@ public sealed class PatientSimulator
             }
 
             case CancerType.Melanoma:
-                if (rng.Chance(0.45))
+                if (rng.Chance(Prevalences.MelanomaBrafV600E))
                 {
                     Somatic(GenomicsKnowledge.BrafV600E);
                     biomarkers.Add(BiomarkerKind.BrafV600E);
@@ -324,7 +329,7 @@ public sealed class PatientSimulator
                 break;
 
             case CancerType.OvarianCancer:
-                if (rng.Chance(0.18))
+                if (rng.Chance(Prevalences.OvarianBrca))
                 {
                     var germline = rng.Chance(0.7);
                     var variant = rng.Chance(0.6) ? GenomicsKnowledge.Brca1Del : GenomicsKnowledge.Brca2Del;
@@ -340,8 +345,12 @@ public sealed class PatientSimulator
                 break;
 
             case CancerType.PancreaticCancer:
-                Somatic(rng.Pick(new List<(SmallVariantInfo, double)> { (GenomicsKnowledge.KrasG12D, 0.5), (GenomicsKnowledge.KrasG12V, 0.35) }));
-                if (rng.Chance(0.06))
+                if (rng.Chance(Prevalences.PancreaticKrasOther))
+                {
+                    Somatic(rng.Chance(0.55) ? GenomicsKnowledge.KrasG12D : GenomicsKnowledge.KrasG12V);
+                }
+
+                if (rng.Chance(Prevalences.PancreaticGermlineBrca))
                 {
                     variants.Add(new SmallVariantCall(rng.Chance(0.4) ? GenomicsKnowledge.Brca1Del : GenomicsKnowledge.Brca2Del, 0.5m, GenomicSourceClass.Germline));
                     biomarkers.Add(BiomarkerKind.BrcaPathogenic);
