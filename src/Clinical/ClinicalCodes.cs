@@ -45,20 +45,37 @@ public static class LoincCodes
     public const string GenotypeDisplayName = "84413-4";
     public const string PharmacogenomicPhenotype = "53040-2";
 
-    /// <summary>PD-L1 tumor proportion score. To be verified against LOINC (see docs/clinical-codes.md).</summary>
-    public const string PdL1TumorProportionScore = "85147-7";
-
-    /// <summary>RECIST best overall response. To be verified against LOINC (see docs/clinical-codes.md).</summary>
-    public const string BestOverallResponse = "21976-6";
-
-    /// <summary>MSI answers to 81695-9 (LOINC answer list).</summary>
-    public const string MsiHighAnswer = "LA14122-8";
-    public const string MsiLowAnswer = "LA14123-6";
-    public const string MsiStableAnswer = "LA14124-4";
-
     /// <summary>Somatic / germline answers to 48002-0.</summary>
     public const string SomaticAnswer = "LA6684-0";
     public const string GermlineAnswer = "LA6683-2";
+
+    /// <summary>MSI answers to 81695-9.</summary>
+    public const string MsiHighAnswer = "LA26203-2";
+    public const string MsiLowAnswer = "LA26202-4";
+    public const string MsiStableAnswer = "LA14122-8";
+
+    /// <summary>Response to cancer treatment; the cohort's RECIST best overall response per line.</summary>
+    public const string ResponseToCancerTreatment = "88040-1";
+
+    /// <summary>RECIST answers: complete response, partial response, stable disease, progressive disease.</summary>
+    public const string CompleteResponseAnswer = "LA28366-5";
+    public const string PartialResponseAnswer = "LA28369-9";
+    public const string StableDiseaseAnswer = "LA28371-5";
+    public const string ProgressiveDiseaseAnswer = "LA28370-7";
+
+    /// <summary>PD-L1 by clone 22C3 in tissue by immune stain; the cohort puts the tumor proportion score (%) in valueQuantity.</summary>
+    public const string PdL1TumorProportionScore = "85147-7";
+
+    /// <summary>Estrogen receptor Ag, immune stain, qualitative (breast cancer specimen).</summary>
+    public const string EstrogenReceptorStatus = "85337-4";
+}
+
+/// <summary>SNOMED CT codes the record uses outside the cancer types.</summary>
+public static class SnomedCodes
+{
+    public const string NeverSmoker = "266919005";
+    public const string FormerSmoker = "8517006";
+    public const string CurrentEveryDaySmoker = "449868002";
 }
 
 /// <summary>Codes this project defines in <see cref="CodeSystems.PrecisionPortal"/> where no standard code exists.</summary>

@@ -142,6 +142,9 @@ public sealed record MicrosatelliteInstability(MicrosatelliteStatus Status, Sour
 /// <summary>PD-L1 tumor proportion score, percent of tumor cells.</summary>
 public sealed record PdL1Expression(decimal TumorProportionScorePercent, SourceReference Source);
 
+/// <summary>Estrogen receptor status (immunohistochemistry), for breast cancer.</summary>
+public sealed record EstrogenReceptorStatus(bool Positive, SourceReference Source);
+
 /// <summary>An expression signature score, e.g. the T-cell-inflamed gene expression profile (GEP).</summary>
 public sealed record ExpressionSignature(string Name, decimal Score, SourceReference Source);
 
@@ -208,6 +211,7 @@ public sealed record PatientProfile(
     MicrosatelliteInstability? Microsatellite,
     PdL1Expression? PdL1,
     ExpressionSignature? TCellInflamedSignature,
+    EstrogenReceptorStatus? EstrogenReceptor,
     IReadOnlyList<PharmacogenomicResult> Pharmacogenomics,
     IReadOnlyList<DataQualityIssue> DataQuality)
 {

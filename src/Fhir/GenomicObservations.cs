@@ -28,6 +28,18 @@ internal static class GenomicObservations
             case LoincCodes.MicrosatelliteInstability:
                 ReadMsi(observation, state);
                 return true;
+            case LoincCodes.EstrogenReceptorStatus:
+                var answer = (Text(observation.Value as CodeableConcept) ?? ValueText(observation.Value) ?? string.Empty).Trim();
+                if (answer.StartsWith("pos", StringComparison.OrdinalIgnoreCase) || answer.StartsWith("neg", StringComparison.OrdinalIgnoreCase))
+                {
+                    state.EstrogenReceptor = new EstrogenReceptorStatus(answer.StartsWith("pos", StringComparison.OrdinalIgnoreCase), SourceOf(observation));
+                }
+                else
+                {
+                    state.Issue(DataQualitySeverity.Warning, $"is an estrogen receptor result the portal cannot read ({answer}).", observation);
+                }
+
+                return true;
             case LoincCodes.GenotypeDisplayName:
             case LoincCodes.PharmacogenomicPhenotype:
                 ReadPharmacogene(observation, loinc, state);

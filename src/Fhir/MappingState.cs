@@ -41,6 +41,8 @@ internal sealed class MappingState(string patientId)
 
     public ExpressionSignature? Signature { get; set; }
 
+    public EstrogenReceptorStatus? EstrogenReceptor { get; set; }
+
     public Dictionary<string, PharmacogenomicResult> Pharmacogenomics { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     public List<DataQualityIssue> Issues { get; } = [];

@@ -15,11 +15,20 @@ public sealed class NdjsonPatientSource : IFhirPatientSource
     private readonly ILogger _logger;
     private readonly Lazy<Task<Index>> _index;
 
-    public NdjsonPatientSource(string directory, ILogger<NdjsonPatientSource> logger)
+    /// <param name="prepare">Runs once before the first read, e.g. to generate the demo cohort into <paramref name="directory"/>.</param>
+    public NdjsonPatientSource(string directory, ILogger<NdjsonPatientSource> logger, Func<System.Threading.Tasks.Task>? prepare = null)
     {
         _directory = directory;
         _logger = logger;
-        _index = new Lazy<Task<Index>>(() => System.Threading.Tasks.Task.Run(LoadAsync));
+        _index = new Lazy<Task<Index>>(() => System.Threading.Tasks.Task.Run(async () =>
+        {
+            if (prepare is not null)
+            {
+                await prepare().ConfigureAwait(false);
+            }
+
+            return await LoadAsync().ConfigureAwait(false);
+        }));
     }
 
     public string Description => "FHIR Bulk Data files in " + _directory;

@@ -86,6 +86,7 @@ public sealed class PatientProfileMapper(ITherapyResolver? therapyResolver = nul
             state.Msi,
             state.PdL1,
             state.Signature,
+            state.EstrogenReceptor,
             [.. state.Pharmacogenomics.Values],
             state.Issues);
     }

@@ -9,7 +9,7 @@ internal static class TherapyResponses
 {
     public static bool TryRead(Observation observation, MappingState state)
     {
-        var isResponse = CodeIn(observation.Code, CodeSystems.Loinc) == LoincCodes.BestOverallResponse
+        var isResponse = CodeIn(observation.Code, CodeSystems.Loinc) == LoincCodes.ResponseToCancerTreatment
             || (Text(observation.Code)?.Contains("response", StringComparison.OrdinalIgnoreCase) ?? false);
         if (!isResponse)
         {
@@ -17,14 +17,22 @@ internal static class TherapyResponses
         }
 
         var value = observation.Value as CodeableConcept;
+        RecistResponse? coded = CodeIn(value, CodeSystems.Loinc) switch
+        {
+            LoincCodes.CompleteResponseAnswer => RecistResponse.CompleteResponse,
+            LoincCodes.PartialResponseAnswer => RecistResponse.PartialResponse,
+            LoincCodes.StableDiseaseAnswer => RecistResponse.StableDisease,
+            LoincCodes.ProgressiveDiseaseAnswer => RecistResponse.ProgressiveDisease,
+            _ => null,
+        };
         var words = string.Join(' ', new[] { Text(value), ValueText(value) }.Where(s => s is not null)).ToUpperInvariant();
-        RecistResponse? response = words switch
+        var response = coded ?? words switch
         {
             _ when words.Contains("COMPLETE", StringComparison.Ordinal) || Words(words, "CR") => RecistResponse.CompleteResponse,
             _ when words.Contains("PARTIAL", StringComparison.Ordinal) || Words(words, "PR") => RecistResponse.PartialResponse,
             _ when words.Contains("STABLE", StringComparison.Ordinal) || Words(words, "SD") => RecistResponse.StableDisease,
             _ when words.Contains("PROGRESSIVE", StringComparison.Ordinal) || Words(words, "PD") => RecistResponse.ProgressiveDisease,
-            _ => null,
+            _ => (RecistResponse?)null,
         };
         if (response is null)
         {

@@ -136,9 +136,9 @@ public sealed class PatientProfileMapperTests
         var carboplatin = record.Medication("40048", "carboplatin", "2023-02-01", "2023-06-01", line: "line-1");
         record.Medication("68446", "pemetrexed", "2023-02-03", "2023-06-01", line: "line-1");
         record.Medication("1721560", "osimertinib", "2023-07-10"); // no grouping: its own line by start date
-        var response = record.Observation(LoincCodes.BestOverallResponse, new CodeableConcept { Text = "Partial response (PR)" }, "2023-05-01");
+        var response = record.Observation(LoincCodes.ResponseToCancerTreatment, new CodeableConcept { Text = "Partial response (PR)" }, "2023-05-01");
         response.PartOf.Add(new ResourceReference("MedicationStatement/" + carboplatin.Id));
-        record.Observation(LoincCodes.BestOverallResponse, new CodeableConcept { Text = "Progressive disease" }, "2023-10-01");
+        record.Observation(LoincCodes.ResponseToCancerTreatment, new CodeableConcept { Text = "Progressive disease" }, "2023-10-01");
 
         var profile = _mapper.Map("p6", record.Resources);
 

@@ -19,7 +19,7 @@ public sealed class PatientPagesTests(PortalBrowser browser) : IClassFixture<Por
         await page.GetByTestId("nav-patients").ClickAsync();
         await Expect(page.GetByTestId("patient-link").First).ToBeVisibleAsync();
         await PortalBrowser.ScreenshotAsync(page, "patient-list");
-        await page.GetByTestId("patient-search").Locator("input").FillAsync(family);
+        await page.GetByLabel("Search by name or MRN").First.FillAsync(family);
         await Expect(page.GetByTestId("patient-link").Filter(new() { HasText = profile.Demographics.DisplayName })).ToBeVisibleAsync();
         await page.GetByTestId("patient-link").Filter(new() { HasText = profile.Demographics.DisplayName }).First.ClickAsync();
 

@@ -187,6 +187,8 @@ public sealed class PortalTestHost : IAsyncDisposable
             }
 
             builder.UseSetting("Portal:DataDirectory", host.DataDirectory);
+            // The embedded default generates its synthetic cohort on first use; a small one keeps tests quick.
+            builder.UseSetting("DemoCohort:PatientCount", "60");
             foreach (var (key, value) in host._options.Settings)
             {
                 builder.UseSetting(key, value);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
+using Precision.Clinical.Catalog;
 using Precision.Fhir;
 using Precision.Portal.Client.Patients;
 using Precision.Portal.Server.Audit;
@@ -22,10 +23,16 @@ public static class PatientRecordsExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var options = builder.Configuration.GetSection(FhirSourceOptions.SectionName).Get<FhirSourceOptions>() ?? new FhirSourceOptions();
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(_ => TherapyCatalogLoader.Load(TherapyCatalogLoader.FindDefault()));
+        builder.Services.AddSingleton<ITherapyResolver, CatalogTherapyResolver>();
         builder.Services.AddSingleton<PatientProfileMapper>();
+        builder.Services.AddSingleton(builder.Configuration.GetSection(DemoCohortOptions.SectionName).Get<DemoCohortOptions>() ?? new DemoCohortOptions());
+        builder.Services.AddSingleton<DemoCohort>();
         builder.Services.AddScoped<IPatientDirectory, PatientDirectory>();
 
-        builder.Services.AddFhirPatientSource(options, sp => DemoCohortDirectory(sp.GetRequiredService<PortalDataDirectory>()));
+        builder.Services.AddFhirPatientSource(options, sp => DemoCohortDirectory(sp.GetRequiredService<PortalDataDirectory>()), (sp, directory) =>
+            // Only the embedded default generates data; a configured directory is read as it is.
+            options.NdjsonDirectory is null ? () => sp.GetRequiredService<DemoCohort>().EnsureAsync(directory) : null);
         builder.Services.AddHealthChecks().AddCheck<PatientRecordSourceHealthCheck>("patient-records", tags: [PortalHealthChecks.ReadyTag]);
         return builder;
     }
@@ -34,7 +41,11 @@ public static class PatientRecordsExtensions
     /// The patient record source the options describe: REST (with its resilience pipeline and optional client-credentials
     /// token) when <see cref="FhirSourceOptions.BaseUrl"/> is set, else the ndjson directory.
     /// </summary>
-    public static IServiceCollection AddFhirPatientSource(this IServiceCollection services, FhirSourceOptions options, Func<IServiceProvider, string> defaultNdjsonDirectory)
+    public static IServiceCollection AddFhirPatientSource(
+        this IServiceCollection services,
+        FhirSourceOptions options,
+        Func<IServiceProvider, string> defaultNdjsonDirectory,
+        Func<IServiceProvider, string, Func<Task>?>? prepareNdjsonDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         services.TryAddSingleton(options);
@@ -74,9 +85,11 @@ public static class PatientRecordsExtensions
         }
         else
         {
-            services.AddSingleton<IFhirPatientSource>(sp => new NdjsonPatientSource(
-                options.NdjsonDirectory ?? defaultNdjsonDirectory(sp),
-                sp.GetRequiredService<ILogger<NdjsonPatientSource>>()));
+            services.AddSingleton<IFhirPatientSource>(sp =>
+            {
+                var directory = options.NdjsonDirectory ?? defaultNdjsonDirectory(sp);
+                return new NdjsonPatientSource(directory, sp.GetRequiredService<ILogger<NdjsonPatientSource>>(), prepareNdjsonDirectory?.Invoke(sp, directory));
+            });
         }
 
         return services;

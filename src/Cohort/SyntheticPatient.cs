@@ -1,0 +1,137 @@
+using Precision.Clinical;
+using Precision.Clinical.Catalog;
+
+namespace Precision.Cohort;
+
+/// <summary>Everything simulated for one patient: the facts behind the FHIR resources and the truth behind the outcomes.</summary>
+public sealed class SyntheticPatient
+{
+    public required int Index { get; init; }
+    public required string Id { get; init; }
+    public required string Mrn { get; init; }
+    public required string GivenName { get; init; }
+    public required string FamilyName { get; init; }
+    public required AdministrativeSex Sex { get; init; }
+    public required DateOnly BirthDate { get; init; }
+    public required OmbCategory Race { get; init; }
+    public required OmbCategory Ethnicity { get; init; }
+    public required CancerType CancerType { get; init; }
+    public required DateOnly DiagnosedOn { get; init; }
+    public required string Stage { get; init; }
+    public required SmokingStatusCategory Smoking { get; init; }
+    public required Genomics Genomics { get; init; }
+    public required List<TherapyLineRecord> Lines { get; init; }
+    public required List<LabDraw> Labs { get; init; }
+    public required List<EcogAssessment> EcogAssessments { get; init; }
+    public required Messiness Messiness { get; init; }
+    public required List<TruthRow> Truth { get; init; }
+    public SecondPrimary? SecondPrimary { get; init; }
+
+    public int AgeOn(DateOnly date) => date.Year - BirthDate.Year - (date < BirthDate.AddYears(date.Year - BirthDate.Year) ? 1 : 0);
+}
+
+/// <summary>An OMB race or ethnicity category (CDC Race and Ethnicity code system), or unknown.</summary>
+public sealed record OmbCategory(string System, string Code, string Display);
+
+public sealed record SecondPrimary(CancerType CancerType, DateOnly DiagnosedOn);
+
+/// <summary>Germline pharmacogene result.</summary>
+public sealed record PgxResult(GeneInfo Gene, string Genotype, MetabolizerPhenotype Phenotype);
+
+public sealed record SmallVariantCall(SmallVariantInfo Variant, decimal AlleleFraction, GenomicSourceClass Origin);
+
+public sealed record FusionCall(GeneInfo FivePrime, GeneInfo ThreePrime);
+
+public sealed record CopyNumberCall(GeneInfo Gene, decimal CopyNumber);
+
+/// <summary>The tumour's biomarkers as tested (reported in the genomics DiagnosticReport).</summary>
+public sealed class Genomics
+{
+    public required DateOnly ReportedOn { get; init; }
+    public required HashSet<BiomarkerKind> Biomarkers { get; init; }
+    public required List<SmallVariantCall> Variants { get; init; }
+    public required List<FusionCall> Fusions { get; init; }
+    public required List<CopyNumberCall> CopyNumbers { get; init; }
+    public required decimal TmbPerMb { get; init; }
+    public required MicrosatelliteStatus Msi { get; init; }
+    public decimal? PdL1Tps { get; init; }
+    public bool? HormoneReceptorPositive { get; init; }
+    public required decimal TcellInflamedScore { get; init; }
+    public required PgxResult Dpyd { get; init; }
+    public required PgxResult Ugt1a1 { get; init; }
+
+    /// <summary>T-cell-inflamed GEP "high" cut-off used by the response model (modelling assumption, docs/cohort.md).</summary>
+    public const decimal TcellInflamedHighCutoff = -0.318m;
+
+    public bool TcellInflamedHigh => TcellInflamedScore >= TcellInflamedHighCutoff;
+}
+
+/// <summary>One line of therapy as given, and its observed best overall response (null when not yet assessed).</summary>
+public sealed record TherapyLineRecord(
+    int LineNumber,
+    string TherapyId,
+    DateOnly Start,
+    DateOnly? End,
+    RecistResponse? BestResponse,
+    DateOnly? AssessedOn,
+    bool OffGuideline,
+    ResponseEstimate Estimate);
+
+/// <summary>A blood draw: all analytes measured at one time.</summary>
+public sealed record LabDraw(int Sequence, DateOnly Date, IReadOnlyList<LabValue> Values, bool SiUnits);
+
+public sealed record LabValue(LabAnalyte Analyte, decimal Value);
+
+public sealed record EcogAssessment(int Sequence, DateOnly Date, int Score);
+
+/// <summary>Real-world messiness deliberately injected into this patient's record (documented in docs/cohort.md).</summary>
+public sealed record Messiness(
+    bool EnteredInError,
+    bool DuplicateLab,
+    bool SiUnitDraw,
+    bool UnknownLoinc,
+    bool MissingStage,
+    bool UngroupedLines)
+{
+    public IEnumerable<string> Labels()
+    {
+        if (EnteredInError)
+        {
+            yield return "entered-in-error-observation";
+        }
+
+        if (DuplicateLab)
+        {
+            yield return "duplicate-lab";
+        }
+
+        if (SiUnitDraw)
+        {
+            yield return "non-canonical-unit";
+        }
+
+        if (UnknownLoinc)
+        {
+            yield return "unknown-loinc";
+        }
+
+        if (MissingStage)
+        {
+            yield return "missing-stage";
+        }
+
+        if (UngroupedLines)
+        {
+            yield return "ungrouped-medications";
+        }
+    }
+}
+
+/// <summary>The true response probability of one catalog therapy for one patient; never written to FHIR.</summary>
+public sealed record TruthRow(
+    string PatientId,
+    string TherapyId,
+    string? ContextId,
+    double Probability,
+    int? Line,
+    RecistResponse? ObservedResponse);
