@@ -30,9 +30,9 @@ public sealed class PatientPagesTests(PortalBrowser browser) : IClassFixture<Por
         await PortalBrowser.ScreenshotAsync(page, "patient-summary");
 
         await page.GetByRole(AriaRole.Tab, new() { Name = "Timeline" }).ClickAsync();
-        await Expect(page.Locator("#therapy-timeline .main-svg").First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Expect(page.Locator("#therapy-timeline .main-svg").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Expect(page.GetByTestId("therapy-lines")).ToContainTextAsync(profile.TherapyLines[0].Label);
-        await Expect(page.Locator("#lab-trend .main-svg").First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Expect(page.Locator("#lab-trend .main-svg").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await PortalBrowser.ScreenshotAsync(page, "patient-timeline");
 
         await page.GetByRole(AriaRole.Tab, new() { Name = "Genomics" }).ClickAsync();
