@@ -4,7 +4,7 @@ using Precision.Portal.Testing;
 namespace Precision.Portal.EndToEnd.Tests;
 
 /// <summary>Debian's Chromium driven by Playwright, against a real portal and identity provider.</summary>
-public sealed class PortalBrowser : IAsyncLifetime
+public class PortalBrowser : IAsyncLifetime
 {
     private IPlaywright? _playwright;
 
@@ -19,9 +19,12 @@ public sealed class PortalBrowser : IAsyncLifetime
 
     public static string ScreenshotDirectory { get; } = FindScreenshotDirectory();
 
-    public async Task InitializeAsync()
+    /// <summary>How the portal under test is configured; subclasses point it at other record sources.</summary>
+    protected virtual Task<PortalTestHostOptions> HostOptionsAsync() => Task.FromResult(new PortalTestHostOptions());
+
+    public virtual async Task InitializeAsync()
     {
-        Host = await PortalTestHost.StartAsync();
+        Host = await PortalTestHost.StartAsync(await HostOptionsAsync());
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -35,7 +38,7 @@ public sealed class PortalBrowser : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Browser.CloseAsync();
         _playwright?.Dispose();
