@@ -66,6 +66,12 @@ public sealed class FhirServerFaultTests(RestPortalBrowser browser) : IClassFixt
         var queries = JsonDocument.Parse(view.DetailsJson!).RootElement.GetProperty("queries").EnumerateArray().Select(q => q.GetString()).ToList();
         Assert.Contains($"GET Patient/{browser.PatientId}", queries);
         Assert.Contains(queries, q => q!.StartsWith("GET Observation?patient=Patient/" + browser.PatientId, StringComparison.Ordinal));
+        foreach (var identifier in new[] { browser.PatientId, browser.PatientName })
+        {
+            var leaks = browser.Host.Logs.Lines.Where(l => l.Contains(identifier, StringComparison.Ordinal)).ToList();
+            Assert.True(leaks.Count == 0, $"Patient identifier '{identifier}' in logs:\n" + string.Join('\n', leaks.Take(5)));
+        }
+
         await page.Context.CloseAsync();
     }
 

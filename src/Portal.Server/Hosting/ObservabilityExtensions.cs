@@ -15,6 +15,8 @@ public static partial class ObservabilityExtensions
         // The hosting layer logs raw request paths and puts them in every log scope ("RequestPath"); paths carry
         // patient ids, so it is silenced and our own request log names the route template instead.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        // HttpClient logs every request URL at Information; FHIR URLs name patients (Patient/123, ?patient=…).
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         builder.Services.AddHttpContextAccessor();
         return builder;
     }

@@ -51,7 +51,8 @@ public static class PatientRecordsExtensions
         services.TryAddSingleton(options);
         if (options.BaseUrl is not null)
         {
-            var http = services.AddHttpClient(FhirHttpClient, c => c.Timeout = Timeout.InfiniteTimeSpan);
+            // No HttpClient request logging: it writes each FHIR URL (Patient/123, ?patient=…) into log lines and scopes.
+            var http = services.AddHttpClient(FhirHttpClient, c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
             if (options.TokenEndpoint is not null)
             {
                 services.AddSingleton<FhirAccessTokens>();
