@@ -156,7 +156,29 @@ public sealed class FhirRestPatientSourceTests(SharedFhirSandbox shared) : IAsyn
         Assert.All(lungs.Patients, p => Assert.Equal(CancerType.NonSmallCellLungCancer, p.CancerType));
     }
 
-    private static ServiceProvider Provider(Uri baseUrl, TimeSpan? attemptTimeout = null, TimeSpan? totalTimeout = null)
+    [Fact]
+    public async System.Threading.Tasks.Task A_server_that_requires_a_token_is_read_with_client_credentials_and_a_wrong_secret_is_a_clear_failure()
+    {
+        await using var secured = await FhirSandbox.StartAsync(FhirSandbox.TestDataDirectory, new FhirSandboxOptions { ClientId = "portal", ClientSecret = "s3cret" });
+
+        using (var anonymous = Provider(secured.BaseUrl))
+        {
+            var refused = await Assert.ThrowsAsync<FhirSourceException>(() => anonymous.GetRequiredService<IFhirPatientSource>().ReadAsync(Alice));
+            Assert.Contains("HTTP 401", refused.Message, StringComparison.Ordinal);
+        }
+
+        using (var withToken = Provider(secured.BaseUrl, token: (secured.TokenEndpoint, "portal", "s3cret")))
+        {
+            var record = await withToken.GetRequiredService<IFhirPatientSource>().ReadAsync(Alice);
+            Assert.Contains(record.Resources, r => r is Patient);
+        }
+
+        using var wrongSecret = Provider(secured.BaseUrl, token: (secured.TokenEndpoint, "portal", "wrong"));
+        var error = await Assert.ThrowsAsync<FhirSourceException>(() => wrongSecret.GetRequiredService<IFhirPatientSource>().ReadAsync(Alice));
+        Assert.Contains("refused the portal's client credentials", error.Message, StringComparison.Ordinal);
+    }
+
+    private static ServiceProvider Provider(Uri baseUrl, TimeSpan? attemptTimeout = null, TimeSpan? totalTimeout = null, (Uri Endpoint, string ClientId, string Secret)? token = null)
     {
         var services = new ServiceCollection().AddLogging();
         services.AddFhirPatientSource(
@@ -166,6 +188,9 @@ public sealed class FhirRestPatientSourceTests(SharedFhirSandbox shared) : IAsyn
                 MaxRetries = 2,
                 AttemptTimeout = attemptTimeout ?? TimeSpan.FromSeconds(5),
                 TotalTimeout = totalTimeout ?? TimeSpan.FromSeconds(20),
+                TokenEndpoint = token?.Endpoint,
+                ClientId = token?.ClientId,
+                ClientSecret = token?.Secret,
             },
             _ => throw new InvalidOperationException("REST only."));
         return services.BuildServiceProvider();
