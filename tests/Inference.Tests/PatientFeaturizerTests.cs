@@ -1,0 +1,139 @@
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Precision.Clinical;
+using Precision.Clinical.Catalog;
+using Precision.Fhir;
+using Precision.Inference.Features;
+
+namespace Precision.Inference.Tests;
+
+public sealed class PatientFeaturizerTests
+{
+    private static readonly string Root = RepositoryRoot();
+    private static readonly TherapyCatalog Catalog = TherapyCatalogLoader.Load(TherapyCatalogLoader.FindDefault(Root));
+    private readonly PatientFeaturizer _featurizer = new(Catalog);
+
+    [Fact]
+    public void The_schema_is_stable_named_uniquely_and_identified_by_its_hash()
+    {
+        var again = new PatientFeaturizer(Catalog).Schema;
+        var schema = _featurizer.Schema;
+
+        Assert.Equal(schema.Hash, again.Hash);
+        Assert.Matches("^[0-9a-f]{64}$", schema.Hash);
+        var names = schema.Clinical.Concat(schema.Genomic).Select(f => f.Name).ToList();
+        Assert.Equal(names.Count, names.Distinct().Count());
+        Assert.Equal(Catalog.Therapies.Count, schema.TherapyIds.Count);
+        // Pinned: a change to any feature or to the therapy order must be deliberate (bump the version, retrain).
+        Assert.True(ExpectedSchemaHash == schema.Hash, "HASH=" + schema.Hash);
+    }
+
+    [Fact]
+    public void A_different_therapy_set_gives_a_different_schema_hash()
+    {
+        var smaller = Catalog with { Therapies = [.. Catalog.Therapies.Skip(1)] };
+        Assert.NotEqual(_featurizer.Schema.Hash, new PatientFeaturizer(smaller).Schema.Hash);
+    }
+
+    [Fact]
+    public void The_example_patient_at_the_start_of_first_line_has_its_diagnosis_biomarkers_and_no_prior_lines()
+    {
+        var profile = MapFixture("example-patient-bundle.json");
+        var line = profile.TherapyLines[0];
+
+        var features = _featurizer.FeaturizeAtLineStart(profile, line);
+
+        Assert.Equal(_featurizer.Schema.Clinical.Count, features.Clinical.Length);
+        Assert.Equal(_featurizer.Schema.Genomic.Count, features.Genomic.Length);
+        Assert.All(features.Clinical.Concat(features.Genomic), v => Assert.True(float.IsFinite(v)));
+        Assert.Equal(1f, Clinical(features, "cancer_NonSmallCellLungCancer"));
+        Assert.Equal(1f, Clinical(features, "first_line"));
+        var egfr = profile.Variants.Single(v => v.Gene == "EGFR").ProteinChange!;
+        Assert.Equal(1f, Genomic(features, egfr.Contains("L858R", StringComparison.Ordinal) || egfr.Contains("E746", StringComparison.Ordinal) ? "egfr_sensitizing" : "egfr_other"));
+        Assert.Equal(0f, Genomic(features, "tmb_missing"));
+        Assert.Equal(0f, Genomic(features, "pdl1_missing"));
+    }
+
+    [Fact]
+    public void Only_what_was_recorded_by_the_date_is_used()
+    {
+        var source = new SourceReference("Observation", "x");
+        var profile = Profile(labs:
+        [
+            new LabResult(LabAnalyte.Albumin, 4.0m, "g/dL", new DateOnly(2024, 1, 1), null, source),
+            new LabResult(LabAnalyte.Albumin, 2.5m, "g/dL", new DateOnly(2024, 6, 1), null, source),
+        ]);
+
+        var before = _featurizer.Featurize(profile, new DateOnly(2023, 12, 1), 0);
+        var between = _featurizer.Featurize(profile, new DateOnly(2024, 3, 1), 1);
+        var after = _featurizer.Featurize(profile, new DateOnly(2024, 7, 1), 2);
+
+        Assert.Equal(1f, Clinical(before, "lab_Albumin_missing"));
+        Assert.Equal(0.33f, Clinical(between, "lab_Albumin_position"), 2);   // 4.0 in 3.5–5.0
+        Assert.True(Clinical(after, "lab_Albumin_position") < 0f);          // 2.5: below the range
+        Assert.Equal(0.5f, Clinical(after, "prior_lines"));
+        Assert.Equal(0f, Clinical(after, "first_line"));
+    }
+
+    [Fact]
+    public void An_empty_record_gives_missing_indicators_not_errors()
+    {
+        var features = _featurizer.Featurize(Profile(), new DateOnly(2025, 1, 1), 0);
+
+        Assert.Equal(1f, Clinical(features, "age_missing"));
+        Assert.Equal(1f, Clinical(features, "stage_missing"));
+        Assert.Equal(1f, Clinical(features, "ecog_missing"));
+        Assert.Equal(1f, Clinical(features, "diagnosis_missing"));
+        Assert.All(Enum.GetValues<CancerType>(), t => Assert.Equal(0f, Clinical(features, "cancer_" + t)));
+        Assert.Equal(1f, Genomic(features, "tmb_missing"));
+        Assert.All(LabAnalytes.All, a => Assert.Equal(1f, Clinical(features, $"lab_{a.Analyte}_missing")));
+    }
+
+    [Fact]
+    public void Therapies_are_one_hot_and_an_unknown_therapy_is_refused_by_name()
+    {
+        var vector = _featurizer.EncodeTherapy("osimertinib");
+        Assert.Equal(1f, vector.Sum());
+        Assert.Equal(1f, vector[_featurizer.Schema.TherapyIds.ToList().IndexOf("osimertinib")]);
+
+        var error = Assert.Throws<ArgumentException>(() => _featurizer.EncodeTherapy("snake-oil"));
+        Assert.Contains("'snake-oil' is not a therapy of catalog", error.Message, StringComparison.Ordinal);
+    }
+
+    private const string ExpectedSchemaHash = "ab0db75a9fce65933e7d61562c7cc066c361df3437892cd16c23f7e332eca2b0";
+
+    private float Clinical(PatientFeatures features, string name) =>
+        features.Clinical[_featurizer.Schema.Clinical.ToList().FindIndex(f => f.Name == name) is var i and >= 0 ? i : throw new KeyNotFoundException(name)];
+
+    private float Genomic(PatientFeatures features, string name) =>
+        features.Genomic[_featurizer.Schema.Genomic.ToList().FindIndex(f => f.Name == name) is var i and >= 0 ? i : throw new KeyNotFoundException(name)];
+
+    private static PatientProfile Profile(IReadOnlyList<LabResult>? labs = null) => new(
+        "p",
+        new PatientDemographics("Test", null, null, AdministrativeSex.Unknown, null, null, new SourceReference("Patient", "p")),
+        [], null, null, null, labs ?? [], [], [], [], [], null, null, null, null, null, [], []);
+
+    private static PatientProfile MapFixture(string fixture)
+    {
+        var json = File.ReadAllText(Path.Combine(Root, "tests", "fixtures", "fhir", fixture));
+        var bundle = (Bundle)new FhirJsonDeserializer().DeserializeResource(json);
+        foreach (var entry in bundle.Entry.Where(e => e.FullUrl?.StartsWith("urn:uuid:", StringComparison.Ordinal) == true && e.Resource is not null))
+        {
+            json = json.Replace("\"" + entry.FullUrl + "\"", "\"" + entry.Resource!.TypeName + "/" + entry.Resource.Id + "\"", StringComparison.Ordinal);
+        }
+
+        var resources = ((Bundle)new FhirJsonDeserializer().DeserializeResource(json)).Entry.Select(e => e.Resource).OfType<Resource>().ToList();
+        return new PatientProfileMapper(new CatalogTherapyResolver(Catalog)).Map(resources.OfType<Patient>().Single().Id!, resources);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Precision.Portal.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Run the tests inside the repository.");
+    }
+}
