@@ -1,5 +1,4 @@
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Serialization;
 using Precision.Clinical;
 using Precision.Clinical.Catalog;
 
@@ -101,17 +100,9 @@ public sealed class GeneratedFixtureTests
         Assert.Null(_mapper.Map(unstagedId, unstaged).Stage);
     }
 
-    /// <summary>The resources of a transaction bundle, with urn:uuid references resolved the way a server stores them.</summary>
     private static (string PatientId, List<Resource> Resources) Load(string fixture)
     {
-        var json = File.ReadAllText(Path.Combine(FixtureDirectory, fixture));
-        var bundle = (Bundle)new FhirJsonDeserializer().DeserializeResource(json);
-        foreach (var entry in bundle.Entry.Where(e => e.FullUrl?.StartsWith("urn:uuid:", StringComparison.Ordinal) == true && e.Resource is not null))
-        {
-            json = json.Replace("\"" + entry.FullUrl + "\"", "\"" + entry.Resource!.TypeName + "/" + entry.Resource.Id + "\"", StringComparison.Ordinal);
-        }
-
-        var resources = ((Bundle)new FhirJsonDeserializer().DeserializeResource(json)).Entry.Select(e => e.Resource).OfType<Resource>().ToList();
+        var resources = TransactionBundles.ResourcesWithLocalReferences(File.ReadAllText(Path.Combine(FixtureDirectory, fixture)));
         return (resources.OfType<Patient>().Single().Id!, resources);
     }
 

@@ -111,3 +111,23 @@ public sealed class NdjsonPatientSourceTests : IDisposable
 
     private static string Json(PatientProfile profile) => JsonSerializer.Serialize(profile);
 }
+
+public sealed class TransactionBundlesTests
+{
+    [Fact]
+    public void Urn_uuid_references_become_type_and_id_and_a_non_bundle_is_refused()
+    {
+        const string bundle = """
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"fullUrl":"urn:uuid:11111111-1111-4111-8111-111111111111","resource":{"resourceType":"Patient","id":"p1"},"request":{"method":"PUT","url":"Patient/p1"}},
+              {"fullUrl":"urn:uuid:22222222-2222-4222-8222-222222222222","resource":{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"},
+                "subject":{"reference":"urn:uuid:11111111-1111-4111-8111-111111111111"}},"request":{"method":"PUT","url":"Observation/o1"}}]}
+            """;
+
+        var resources = TransactionBundles.ResourcesWithLocalReferences(bundle);
+
+        Assert.Equal("Patient/p1", resources.OfType<Observation>().Single().Subject!.Reference);
+        var error = Assert.Throws<ArgumentException>(() => TransactionBundles.ResourcesWithLocalReferences("""{"resourceType":"Patient","id":"p1"}"""));
+        Assert.Contains("not a Bundle", error.Message, StringComparison.Ordinal);
+    }
+}

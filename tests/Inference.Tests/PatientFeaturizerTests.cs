@@ -1,5 +1,4 @@
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Serialization;
 using Precision.Clinical;
 using Precision.Clinical.Catalog;
 using Precision.Fhir;
@@ -115,14 +114,7 @@ public sealed class PatientFeaturizerTests
 
     private static PatientProfile MapFixture(string fixture)
     {
-        var json = File.ReadAllText(Path.Combine(Root, "tests", "fixtures", "fhir", fixture));
-        var bundle = (Bundle)new FhirJsonDeserializer().DeserializeResource(json);
-        foreach (var entry in bundle.Entry.Where(e => e.FullUrl?.StartsWith("urn:uuid:", StringComparison.Ordinal) == true && e.Resource is not null))
-        {
-            json = json.Replace("\"" + entry.FullUrl + "\"", "\"" + entry.Resource!.TypeName + "/" + entry.Resource.Id + "\"", StringComparison.Ordinal);
-        }
-
-        var resources = ((Bundle)new FhirJsonDeserializer().DeserializeResource(json)).Entry.Select(e => e.Resource).OfType<Resource>().ToList();
+        var resources = TransactionBundles.ResourcesWithLocalReferences(File.ReadAllText(Path.Combine(Root, "tests", "fixtures", "fhir", fixture)));
         return new PatientProfileMapper(new CatalogTherapyResolver(Catalog)).Map(resources.OfType<Patient>().Single().Id!, resources);
     }
 
