@@ -109,14 +109,26 @@ public sealed class FhirRestPatientSource(HttpClient httpClient, FhirSourceOptio
         }
 
         var text = query.Text?.Trim();
+        var page = await SearchPatientsAsync(client, query, string.IsNullOrEmpty(text) ? null : ("name", text), queries, cancellationToken).ConfigureAwait(false);
+        if (page.TotalCount == 0 && !string.IsNullOrEmpty(text))
+        {
+            // Not a name: perhaps an MRN (identifier token search matches the whole value).
+            page = await SearchPatientsAsync(client, query, ("identifier", text), queries, cancellationToken).ConfigureAwait(false);
+        }
+
+        return page;
+    }
+
+    private async Task<PatientPage> SearchPatientsAsync(FhirClient client, PatientQuery query, (string Name, string Value)? criterion, List<string> queries, CancellationToken cancellationToken)
+    {
         var parameters = new SearchParams().LimitTo(query.PageSize);
         parameters.Add("_revinclude", "Condition:subject");
         parameters.Add("_offset", (query.PageIndex * query.PageSize).ToString(System.Globalization.CultureInfo.InvariantCulture));
         parameters.Add("_total", "accurate");
         parameters.OrderBy("name");
-        if (!string.IsNullOrEmpty(text))
+        if (criterion is { } c)
         {
-            parameters.Add(text.Any(char.IsDigit) ? "identifier" : "name", text);
+            parameters.Add(c.Name, c.Value);
         }
 
         var description = "GET Patient?" + string.Join('&', parameters.ToUriParamList().Select(p => p.Item1 + "=" + p.Item2));

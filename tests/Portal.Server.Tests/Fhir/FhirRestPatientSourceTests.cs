@@ -152,6 +152,8 @@ public sealed class FhirRestPatientSourceTests(SharedFhirSandbox shared) : IAsyn
         Assert.Equal(all.Patients.Count, all.TotalCount);
         var alice = await source.SearchAsync(new PatientQuery("Alice", null, 0, 10));
         Assert.Equal(Alice, Assert.Single(alice.Patients).PatientId);
+        var byMrn = await source.SearchAsync(new PatientQuery(alice.Patients[0].MedicalRecordNumber, null, 0, 10));
+        Assert.Equal(Alice, Assert.Single(byMrn.Patients).PatientId);
         var lungs = await source.SearchAsync(new PatientQuery(null, CancerType.NonSmallCellLungCancer, 0, 10));
         Assert.All(lungs.Patients, p => Assert.Equal(CancerType.NonSmallCellLungCancer, p.CancerType));
     }
