@@ -33,7 +33,10 @@ public sealed record TorchRuntimeCheckOptions
 /// <summary>One weight tensor of the trained model, read back from its state_dict.</summary>
 public sealed record TrainedWeight(string Name, long[] Shape, float[] Values);
 
-/// <summary>What the runtime check saw: versions, device, the loss at every step and the trained weights.</summary>
+/// <summary>
+/// What the runtime check saw: versions, device, timings, the losses (<c>Losses[i]</c> is the loss before step i; the
+/// last entry is the loss after the last step) and the trained weights.
+/// </summary>
 public sealed record TorchRuntimeReport(
     string TorchSharpVersion,
     string LibTorchVersion,
@@ -74,7 +77,7 @@ public static class TorchRuntimeCheck
 
         using var scope = NewDisposeScope();
         var train = Stopwatch.StartNew();
-        var model = nn.Sequential(
+        using var model = nn.Sequential(
             ("hidden", nn.Linear(options.Features, options.Hidden)),
             ("relu", nn.ReLU()),
             ("output", nn.Linear(options.Hidden, 1)));
