@@ -1,0 +1,3 @@
+using Precision.Training;
+
+return TrainingCli.Run(args, Console.Out, Console.Error);
