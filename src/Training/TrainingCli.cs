@@ -11,6 +11,11 @@ internal static class TrainingCli
           precision-train check [--steps N] [--seed S] [--threads N]
               Loads libtorch, trains a small MLP with Adam on seeded random data and reads its weights back.
 
+          precision-train train --cohort DIR [--members N] [--epochs N] [--seed S]
+              Trains the efficacy ensemble on a generated cohort (precision-cohort output), shows each epoch, and
+              compares the calibrated ensemble with the catalog rule lookup, logistic regression and the oracle on the
+              held-out test patients.
+
           --steps N     Adam steps (default 60)
           --seed S      integer seed of weights and data (default 20261128)
           --threads N   libtorch threads (default 1)
@@ -22,6 +27,11 @@ internal static class TrainingCli
         {
             (args.Length == 0 ? stderr : stdout).WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
+        }
+
+        if (args[0] == "train")
+        {
+            return TrainCommand.Run(args[1..], stdout, stderr);
         }
 
         if (args[0] != "check")
@@ -110,7 +120,7 @@ internal static class TrainingCli
         return 0;
     }
 
-    private static int Fail(TextWriter stderr, string message, int code)
+    internal static int Fail(TextWriter stderr, string message, int code)
     {
         stderr.WriteLine($"error: {message}");
         stderr.WriteLine(Usage);

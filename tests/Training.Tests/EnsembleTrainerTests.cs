@@ -73,3 +73,22 @@ public sealed class EnsembleTrainerTests : IDisposable
         public void Report(EpochProgress value) => report(value);
     }
 }
+
+public sealed class TrainCommandTests
+{
+    [Theory]
+    [InlineData(2, "--cohort DIR is required")]
+    [InlineData(2, "not a known option", "--cohort", "x", "--members", "0")]
+    [InlineData(2, "needs a value", "--cohort")]
+    [InlineData(1, "No cohort at /no/such/cohort", "--cohort", "/no/such/cohort")]
+    public void Bad_train_arguments_get_a_clear_message_and_exit_code(int exitCode, string message, params string[] arguments)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = TrainingCli.Run(["train", .. arguments], stdout, stderr);
+
+        Assert.Equal(exitCode, code);
+        Assert.Contains(message, stderr.ToString(), StringComparison.Ordinal);
+    }
+}
