@@ -1,0 +1,142 @@
+using Google.Protobuf;
+using Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Precision.Training.Model;
+
+/// <summary>
+/// Writes the trained ensemble as one ONNX graph (IR 8, opset 17, dynamic batch "N"), from C#:
+/// inputs <c>clinical</c> [N, C], <c>genomic</c> [N, G], <c>therapy</c> [N, T];
+/// outputs <c>member_probabilities</c> [N, members], <c>probability</c> [N] (calibrated: sigmoid(mean logit / temperature))
+/// and <c>embedding</c> [N, E] (the members' patient embeddings averaged, for similar-patient search).
+/// </summary>
+public static class OnnxExport
+{
+    public const string ClinicalInput = "clinical";
+    public const string GenomicInput = "genomic";
+    public const string TherapyInput = "therapy";
+    public const string MemberProbabilitiesOutput = "member_probabilities";
+    public const string ProbabilityOutput = "probability";
+    public const string EmbeddingOutput = "embedding";
+
+    public static byte[] ToOnnx(TrainedEnsemble ensemble, int clinicalWidth, int genomicWidth, int therapyCount, string producerVersion)
+    {
+        ArgumentNullException.ThrowIfNull(ensemble);
+        var graph = new GraphProto { Name = "precision-efficacy-ensemble" };
+        graph.Input.Add(Value(ClinicalInput, clinicalWidth));
+        graph.Input.Add(Value(GenomicInput, genomicWidth));
+        graph.Input.Add(Value(TherapyInput, therapyCount));
+
+        var logits = new List<string>();
+        var embeddings = new List<string>();
+        for (var m = 0; m < ensemble.Members.Count; m++)
+        {
+            var weights = ensemble.Members[m].state_dict().ToDictionary(p => p.Key, p => p.Value);
+            string Linear(string input, string layer, string output, bool bias = true)
+            {
+                var w = Initializer(graph, $"m{m}.{layer}.weight", weights[layer + ".weight"]);
+                var node = Node("Gemm", [input, w, .. bias ? [Initializer(graph, $"m{m}.{layer}.bias", weights[layer + ".bias"])] : Array.Empty<string>()], output);
+                node.Attribute.Add(new AttributeProto { Name = "transB", I = 1, Type = AttributeProto.Types.AttributeType.Int });
+                graph.Node.Add(node);
+                return output;
+            }
+
+            string Relu(string input, string output)
+            {
+                graph.Node.Add(Node("Relu", [input], output));
+                return output;
+            }
+
+            var clinical = Linear(Relu(Linear(ClinicalInput, "_clinical.c1", $"m{m}.c1"), $"m{m}.c1.relu"), "_clinical.c2", $"m{m}.c2");
+            var genomic = Linear(Relu(Linear(GenomicInput, "_genomic.g1", $"m{m}.g1"), $"m{m}.g1.relu"), "_genomic.g2", $"m{m}.g2");
+            graph.Node.Add(Concat([clinical, genomic], $"m{m}.patient"));
+            var conditioned = Linear(TherapyInput, "_therapy", $"m{m}.therapy", bias: false);
+            graph.Node.Add(Node("Mul", [$"m{m}.patient", conditioned], $"m{m}.product"));
+            graph.Node.Add(Concat([$"m{m}.patient", conditioned, $"m{m}.product"], $"m{m}.head.input"));
+            logits.Add(Linear(Relu(Linear($"m{m}.head.input", "_head.h1", $"m{m}.h1"), $"m{m}.h1.relu"), "_head.h2", $"m{m}.logit"));
+            embeddings.Add($"m{m}.patient");
+        }
+
+        graph.Node.Add(Concat(logits, "logits"));
+        graph.Node.Add(Node("Sigmoid", ["logits"], MemberProbabilitiesOutput));
+        var mean = Node("ReduceMean", ["logits"], "mean_logit");
+        mean.Attribute.Add(new AttributeProto { Name = "axes", Ints = { 1 }, Type = AttributeProto.Types.AttributeType.Ints });
+        mean.Attribute.Add(new AttributeProto { Name = "keepdims", I = 0, Type = AttributeProto.Types.AttributeType.Int });
+        graph.Node.Add(mean);
+        graph.Initializer.Add(Scalar("temperature", (float)ensemble.Temperature));
+        graph.Node.Add(Node("Div", ["mean_logit", "temperature"], "calibrated_logit"));
+        graph.Node.Add(Node("Sigmoid", ["calibrated_logit"], ProbabilityOutput));
+        var sum = embeddings[0];
+        for (var m = 1; m < embeddings.Count; m++)
+        {
+            graph.Node.Add(Node("Add", [sum, embeddings[m]], $"embedding.sum{m}"));
+            sum = $"embedding.sum{m}";
+        }
+
+        graph.Initializer.Add(Scalar("member_share", 1f / embeddings.Count));
+        graph.Node.Add(Node("Mul", [sum, "member_share"], EmbeddingOutput));
+        var embeddingWidth = ensemble.Members[0].forward(zeros(1, clinicalWidth), zeros(1, genomicWidth), zeros(1, therapyCount)).Embedding.shape[1];
+        graph.Output.Add(Value(MemberProbabilitiesOutput, ensemble.Members.Count));
+        graph.Output.Add(Value(ProbabilityOutput, null));
+        graph.Output.Add(Value(EmbeddingOutput, (int)embeddingWidth));
+
+        var model = new ModelProto
+        {
+            IrVersion = 8,
+            ProducerName = "precision-train",
+            ProducerVersion = producerVersion,
+            Graph = graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = 17 });
+        return model.ToByteArray();
+    }
+
+    private static NodeProto Node(string op, IEnumerable<string> inputs, string output)
+    {
+        var node = new NodeProto { OpType = op, Name = output + "." + op.ToLowerInvariant() };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        return node;
+    }
+
+    private static NodeProto Concat(IEnumerable<string> inputs, string output)
+    {
+        var node = Node("Concat", inputs, output);
+        node.Attribute.Add(new AttributeProto { Name = "axis", I = 1, Type = AttributeProto.Types.AttributeType.Int });
+        return node;
+    }
+
+    private static string Initializer(GraphProto graph, string name, Tensor value)
+    {
+        var tensor = new TensorProto { Name = name, DataType = 1 }; // FLOAT
+        tensor.Dims.AddRange(value.shape);
+        tensor.FloatData.AddRange(value.detach().contiguous().data<float>().ToArray());
+        graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    private static TensorProto Scalar(string name, float value)
+    {
+        var tensor = new TensorProto { Name = name, DataType = 1 };
+        tensor.FloatData.Add(value);
+        return tensor;
+    }
+
+    /// <summary>A float tensor [N] or [N, width] with a symbolic batch dimension.</summary>
+    private static ValueInfoProto Value(string name, int? width)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
+        if (width is { } w)
+        {
+            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = w });
+        }
+
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } },
+        };
+    }
+}

@@ -1,0 +1,79 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Precision.Clinical.Catalog;
+using Precision.Cohort;
+using Precision.Inference.Features;
+using Precision.Training.Data;
+using Precision.Training.Model;
+using static TorchSharp.torch;
+
+namespace Precision.Training.Tests;
+
+/// <summary>The ensemble written as ONNX from C# gives what TorchSharp gives, run by ONNX Runtime (CPU provider).</summary>
+public sealed class OnnxExportTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "precision-onnx-" + Guid.NewGuid().ToString("N"));
+    private readonly TherapyCatalog _catalog = TherapyCatalogLoader.Load(TherapyCatalogLoader.FindDefault(AppContext.BaseDirectory));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Onnx_runtime_matches_torchsharp_within_1e_5_on_real_and_random_inputs_with_a_dynamic_batch()
+    {
+        new CohortGenerator(_catalog).Generate(new CohortOptions { PatientCount = 600, Seed = 21, WriteBundles = false }, _directory);
+        var dataset = await CohortDataset.LoadAsync(_directory, _catalog, splitSeed: 3);
+        using var ensemble = EnsembleTrainer.Train(dataset, new EnsembleTrainingOptions { Members = 3, Epochs = 4, Seed = 9 });
+        var schema = dataset.Featurizer.Schema;
+
+        var bytes = OnnxExport.ToOnnx(ensemble, schema.Clinical.Count, schema.Genomic.Count, schema.TherapyIds.Count, "test");
+        using var sessionOptions = new SessionOptions();
+        sessionOptions.AppendExecutionProvider_CPU();
+        using var session = new InferenceSession(bytes, sessionOptions);
+
+        var real = dataset.Examples.Take(37).Select(e => e.Example).ToList();
+        var realInputs = (
+            real.SelectMany(e => e.Features.Clinical).ToArray(),
+            real.SelectMany(e => e.Features.Genomic).ToArray(),
+            real.SelectMany(e => dataset.Featurizer.EncodeTherapy(e.TherapyId)).ToArray());
+        var random = new Random(4);
+        float[] Noise(int count) => [.. Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() * 4) - 2))];
+        var randomInputs = (Noise(5 * schema.Clinical.Count), Noise(5 * schema.Genomic.Count), Noise(5 * schema.TherapyIds.Count));
+
+        foreach (var (rows, (clinical, genomic, therapy)) in new[] { (real.Count, realInputs), (5, randomInputs) })
+        {
+            using var c = tensor(clinical, [rows, schema.Clinical.Count]);
+            using var g = tensor(genomic, [rows, schema.Genomic.Count]);
+            using var t = tensor(therapy, [rows, schema.TherapyIds.Count]);
+            var (expected, expectedMembers) = ensemble.Predict(c, g, t);
+            var expectedEmbedding = MeanEmbedding(ensemble, c, g, t);
+
+            using var results = session.Run(
+            [
+                NamedOnnxValue.CreateFromTensor(OnnxExport.ClinicalInput, new DenseTensor<float>(clinical, [rows, schema.Clinical.Count])),
+                NamedOnnxValue.CreateFromTensor(OnnxExport.GenomicInput, new DenseTensor<float>(genomic, [rows, schema.Genomic.Count])),
+                NamedOnnxValue.CreateFromTensor(OnnxExport.TherapyInput, new DenseTensor<float>(therapy, [rows, schema.TherapyIds.Count])),
+            ]);
+            var probability = results.Single(r => r.Name == OnnxExport.ProbabilityOutput).AsTensor<float>().ToArray();
+            var members = results.Single(r => r.Name == OnnxExport.MemberProbabilitiesOutput).AsTensor<float>().ToArray();
+            var embedding = results.Single(r => r.Name == OnnxExport.EmbeddingOutput).AsTensor<float>().ToArray();
+
+            Assert.Equal(rows, probability.Length);
+            Assert.True(probability.Zip(expected).Max(p => Math.Abs(p.First - p.Second)) <= 1e-5, "calibrated probability");
+            Assert.True(members.Zip(expectedMembers.SelectMany(m => m)).Max(p => Math.Abs(p.First - p.Second)) <= 1e-5, "member probabilities");
+            Assert.True(embedding.Zip(expectedEmbedding).Max(p => Math.Abs(p.First - p.Second)) <= 1e-5, "embedding");
+        }
+    }
+
+    private static float[] MeanEmbedding(TrainedEnsemble ensemble, TorchSharp.torch.Tensor clinical, TorchSharp.torch.Tensor genomic, TorchSharp.torch.Tensor therapy)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        return stack([.. ensemble.Members.Select(m => m.forward(clinical, genomic, therapy).Embedding)], 0).mean([0]).contiguous().data<float>().ToArray();
+    }
+}
