@@ -1,8 +1,7 @@
 using System.Globalization;
 using Precision.Clinical.Catalog;
-using Precision.Inference.Evaluation;
 using Precision.Inference.Features;
-using Precision.Training.Baselines;
+using Precision.Training.Evaluation;
 using Precision.Training.Data;
 using Precision.Training.Model;
 
@@ -14,6 +13,8 @@ internal static class TrainCommand
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         string? cohort = null;
+        string? output = null;
+        var version = "1.0.0";
         var options = new EnsembleTrainingOptions();
         for (var i = 0; i < args.Length; i += 2)
         {
@@ -27,6 +28,12 @@ internal static class TrainCommand
             {
                 case "--cohort":
                     cohort = value;
+                    break;
+                case "--out":
+                    output = value;
+                    break;
+                case "--version" when System.Text.RegularExpressions.Regex.IsMatch(value, @"^\d+\.\d+\.\d+$"):
+                    version = value;
                     break;
                 case "--members" when int.TryParse(value, CultureInfo.InvariantCulture, out var members) && members is >= 1 and <= 20:
                     options = options with { Members = members };
@@ -56,11 +63,24 @@ internal static class TrainCommand
                 $"{dataset.Examples.Count} examples: train {counts.GetValueOrDefault(DataSplit.Train)}, validation {counts.GetValueOrDefault(DataSplit.Validation)}, test {counts.GetValueOrDefault(DataSplit.Test)}; feature schema {dataset.Featurizer.Schema.Hash[..12]}"));
             using var ensemble = EnsembleTrainer.Train(dataset, options, new Progress(stdout));
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"temperature {ensemble.Temperature:0.000} (fitted on validation)"));
+            var report = ModelEvaluation.Run(ensemble, dataset);
             stdout.WriteLine("held-out test patients:");
-            foreach (var metrics in Compare(ensemble, dataset))
+            foreach (var metrics in report.Overall)
             {
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  {metrics.Predictor,-48} AUROC {metrics.Auroc:0.000}  AUPRC {metrics.AveragePrecision:0.000}  Brier {metrics.Brier:0.000}  ECE {metrics.ExpectedCalibrationError:0.000}  (n={metrics.Examples})"));
+            }
+
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"against the truth: MAE {report.Truth.MeanAbsoluteErrorToTruth:0.000}, calibration error {report.Truth.CalibrationErrorToTruth:0.000}, mean per-patient rank correlation {report.Truth.MeanPatientRankCorrelation:0.000} ({report.Truth.PatientsRanked} patients)"));
+            var outside = report.Truth.BiomarkerGroups.Where(g => Math.Abs(g.DifferencePoints) > 5).ToList();
+            var outsideText = string.Join(", ", outside.Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.ContextId}/{g.TherapyId} {g.DifferencePoints:+0.0;-0.0}")));
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"biomarker groups within ±5 points of the encoded rate: {report.Truth.BiomarkerGroups.Count - outside.Count} of {report.Truth.BiomarkerGroups.Count}{(outside.Count == 0 ? string.Empty : "; outside: " + outsideText)}"));
+            if (output is not null)
+            {
+                var written = ModelArtifacts.Write(output, version, DateOnly.FromDateTime(DateTime.UtcNow), ensemble, dataset, report, cohort);
+                stdout.WriteLine($"model {version} written to {written} (model.onnx, manifest.json, model-card.md, calibration.svg)");
             }
 
             return 0;
@@ -69,24 +89,6 @@ internal static class TrainCommand
         {
             stderr.WriteLine("error: " + e.Message);
             return 1;
-        }
-    }
-
-    private static IEnumerable<PredictorMetrics> Compare(TrainedEnsemble ensemble, CohortDataset dataset)
-    {
-        var test = dataset.Examples.Where(e => e.Split == DataSplit.Test).Select(e => e.Example).ToList();
-        var schema = dataset.Featurizer.Schema;
-        using var clinical = EnsembleTrainer.Batch.Matrix(test.Select(e => e.Features.Clinical), test.Count, schema.Clinical.Count);
-        using var genomic = EnsembleTrainer.Batch.Matrix(test.Select(e => e.Features.Genomic), test.Count, schema.Genomic.Count);
-        using var therapy = EnsembleTrainer.Batch.Matrix(test.Select(e => dataset.Featurizer.EncodeTherapy(e.TherapyId)), test.Count, schema.TherapyIds.Count);
-        var (calibrated, _) = ensemble.Predict(clinical, genomic, therapy);
-        var outcomes = test.Select(e => e.Responded).ToList();
-        yield return new PredictorMetrics($"Efficacy ensemble ({ensemble.Members.Count} members, calibrated)", test.Count,
-            BinaryClassificationMetrics.Auroc(calibrated, outcomes), BinaryClassificationMetrics.AveragePrecision(calibrated, outcomes),
-            BinaryClassificationMetrics.Brier(calibrated, outcomes), BinaryClassificationMetrics.ExpectedCalibrationError(calibrated, outcomes));
-        foreach (var baseline in BaselineEvaluation.Run(dataset))
-        {
-            yield return baseline;
         }
     }
 

@@ -11,10 +11,10 @@ internal static class TrainingCli
           precision-train check [--steps N] [--seed S] [--threads N]
               Loads libtorch, trains a small MLP with Adam on seeded random data and reads its weights back.
 
-          precision-train train --cohort DIR [--members N] [--epochs N] [--seed S]
+          precision-train train --cohort DIR [--members N] [--epochs N] [--seed S] [--out DIR] [--version X.Y.Z]
               Trains the efficacy ensemble on a generated cohort (precision-cohort output), shows each epoch, and
               compares the calibrated ensemble with the catalog rule lookup, logistic regression and the oracle on the
-              held-out test patients.
+              held-out test patients; with --out, writes model.onnx, manifest.json, model-card.md and calibration.svg.
 
           --steps N     Adam steps (default 60)
           --seed S      integer seed of weights and data (default 20261128)

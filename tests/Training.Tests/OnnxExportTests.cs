@@ -70,6 +70,32 @@ public sealed class OnnxExportTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task The_artifacts_carry_the_schema_hash_the_onnx_hash_the_calibration_and_a_readable_model_card()
+    {
+        new CohortGenerator(_catalog).Generate(new CohortOptions { PatientCount = 800, Seed = 23, WriteBundles = false }, _directory);
+        var dataset = await CohortDataset.LoadAsync(_directory, _catalog, splitSeed: 3);
+        using var ensemble = EnsembleTrainer.Train(dataset, new EnsembleTrainingOptions { Members = 2, Epochs = 3, Seed = 9 });
+        var report = Evaluation.ModelEvaluation.Run(ensemble, dataset);
+        var output = Path.Combine(_directory, "model");
+
+        Evaluation.ModelArtifacts.Write(output, "0.0.1", new DateOnly(2026, 11, 28), ensemble, dataset, report, _directory);
+
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "manifest.json")))!;
+        Assert.Equal(dataset.Featurizer.Schema.Hash, manifest["featureSchema"]!["hash"]!.GetValue<string>());
+        var onnxHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(output, "model.onnx"))));
+        Assert.Equal(onnxHash, manifest["onnx"]!["sha256"]!.GetValue<string>());
+        Assert.Equal(ensemble.Temperature, manifest["calibration"]!["temperature"]!.GetValue<double>(), 5);
+        Assert.Equal(23, manifest["cohort"]!["seed"]!.GetValue<long>());
+        var card = File.ReadAllText(Path.Combine(output, "model-card.md"));
+        foreach (var section in new[] { "## Intended use", "not** a medical device", "## Calibration", "## Subgroups", "### Sex", "### Race", "## Limitations", "## Ethical considerations", "Oracle" })
+        {
+            Assert.Contains(section, card, StringComparison.Ordinal);
+        }
+
+        Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(output, "calibration.svg")), StringComparison.Ordinal);
+    }
+
     private static float[] MeanEmbedding(TrainedEnsemble ensemble, TorchSharp.torch.Tensor clinical, TorchSharp.torch.Tensor genomic, TorchSharp.torch.Tensor therapy)
     {
         using var noGrad = no_grad();

@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Precision.Training.Data;
+using Precision.Training.Model;
+
+namespace Precision.Training.Evaluation;
+
+/// <summary>
+/// Writes what the portal will serve for one model version: <c>model.onnx</c>, <c>manifest.json</c> (identity, inputs,
+/// outputs, hashes, calibration, metrics) and <c>model-card.md</c> with <c>calibration.svg</c>.
+/// </summary>
+public static class ModelArtifacts
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static string Write(string directory, string version, DateOnly date, TrainedEnsemble ensemble, CohortDataset dataset, ModelEvaluationReport report, string cohortDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(ensemble);
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(report);
+        Directory.CreateDirectory(directory);
+        var schema = dataset.Featurizer.Schema;
+        var onnx = OnnxExport.ToOnnx(ensemble, schema.Clinical.Count, schema.Genomic.Count, schema.TherapyIds.Count, version);
+        File.WriteAllBytes(Path.Combine(directory, "model.onnx"), onnx);
+
+        var cohortManifestPath = Path.Combine(cohortDirectory, "manifest.json");
+        var cohortManifest = File.Exists(cohortManifestPath) ? JsonNode.Parse(File.ReadAllText(cohortManifestPath)) : null;
+        var manifest = new JsonObject
+        {
+            ["modelVersion"] = version,
+            ["date"] = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["intendedUse"] = "Research use only, on synthetic data. Not for clinical decisions.",
+            ["cohort"] = new JsonObject
+            {
+                ["seed"] = cohortManifest?["seed"]?.GetValue<long>(),
+                ["patientCount"] = cohortManifest?["patientCount"]?.GetValue<int>(),
+                ["generatorVersion"] = cohortManifest?["generatorVersion"]?.GetValue<string>(),
+                ["manifestSha256"] = File.Exists(cohortManifestPath) ? Sha256(File.ReadAllBytes(cohortManifestPath)) : null,
+            },
+            ["featureSchema"] = new JsonObject
+            {
+                ["version"] = FeatureSchemaVersion,
+                ["hash"] = schema.Hash,
+                ["clinical"] = new JsonArray([.. schema.Clinical.Select(f => (JsonNode?)f.Name)]),
+                ["genomic"] = new JsonArray([.. schema.Genomic.Select(f => (JsonNode?)f.Name)]),
+            },
+            ["therapyCatalogVersion"] = schema.CatalogVersion,
+            ["therapies"] = new JsonArray([.. schema.TherapyIds.Select(t => (JsonNode?)t)]),
+            ["inputs"] = new JsonArray(
+                Tensor(OnnxExport.ClinicalInput, schema.Clinical.Count),
+                Tensor(OnnxExport.GenomicInput, schema.Genomic.Count),
+                Tensor(OnnxExport.TherapyInput, schema.TherapyIds.Count)),
+            ["outputs"] = new JsonArray(
+                Tensor(OnnxExport.MemberProbabilitiesOutput, ensemble.Members.Count),
+                Tensor(OnnxExport.ProbabilityOutput, null),
+                Tensor(OnnxExport.EmbeddingOutput, (int)EmbeddingWidth(ensemble, dataset))),
+            ["onnx"] = new JsonObject { ["file"] = "model.onnx", ["sha256"] = Sha256(onnx), ["opset"] = 17, ["irVersion"] = 8 },
+            ["ensembleMembers"] = ensemble.Members.Count,
+            ["calibration"] = new JsonObject { ["method"] = "temperature scaling of the mean member logit, fitted on the validation split", ["temperature"] = Math.Round(ensemble.Temperature, 6) },
+            ["metrics"] = JsonSerializer.SerializeToNode(new { report.Overall, report.Truth.MeanAbsoluteErrorToTruth, report.Truth.CalibrationErrorToTruth, report.Truth.MeanPatientRankCorrelation }),
+        };
+        File.WriteAllText(Path.Combine(directory, "manifest.json"), manifest.ToJsonString(Indented) + "\n");
+        File.WriteAllText(Path.Combine(directory, "calibration.svg"), CalibrationSvg(report));
+        File.WriteAllText(Path.Combine(directory, "model-card.md"), ModelCard.Render(version, date, ensemble, dataset, report, cohortManifest));
+        return directory;
+    }
+
+    public static string FeatureSchemaVersion => Inference.Features.FeatureSchema.CurrentVersion;
+
+    private static long EmbeddingWidth(TrainedEnsemble ensemble, CohortDataset dataset)
+    {
+        var schema = dataset.Featurizer.Schema;
+        using var c = TorchSharp.torch.zeros(1, schema.Clinical.Count);
+        using var g = TorchSharp.torch.zeros(1, schema.Genomic.Count);
+        using var t = TorchSharp.torch.zeros(1, schema.TherapyIds.Count);
+        using var noGrad = TorchSharp.torch.no_grad();
+        return ensemble.Members[0].forward(c, g, t).Embedding.shape[1];
+    }
+
+    private static JsonObject Tensor(string name, int? width) => new()
+    {
+        ["name"] = name,
+        ["elementType"] = "float32",
+        ["shape"] = width is { } w ? new JsonArray("N", w) : new JsonArray("N"),
+    };
+
+    private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    /// <summary>A reliability diagram as SVG: predicted vs observed response per decile, with the diagonal.</summary>
+    private static string CalibrationSvg(ModelEvaluationReport report)
+    {
+        const int size = 320, margin = 40;
+        var plot = size - (2 * margin);
+        string X(double v) => (margin + (v * plot)).ToString("0.#", CultureInfo.InvariantCulture);
+        string Y(double v) => (size - margin - (v * plot)).ToString("0.#", CultureInfo.InvariantCulture);
+        var svg = new StringBuilder();
+        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{size}\" height=\"{size}\" font-family=\"sans-serif\" font-size=\"11\">\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<rect width=\"{size}\" height=\"{size}\" fill=\"white\"/>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{X(0)}\" y1=\"{Y(0)}\" x2=\"{X(1)}\" y2=\"{Y(1)}\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{X(0)}\" y1=\"{Y(0)}\" x2=\"{X(1)}\" y2=\"{Y(0)}\" stroke=\"#333\"/><line x1=\"{X(0)}\" y1=\"{Y(0)}\" x2=\"{X(0)}\" y2=\"{Y(1)}\" stroke=\"#333\"/>\n");
+        foreach (var tick in new[] { 0.0, 0.5, 1.0 })
+        {
+            var label = tick.ToString("0.0", CultureInfo.InvariantCulture);
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{X(tick)}\" y=\"{size - margin + 14}\" text-anchor=\"middle\">{label}</text>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{margin - 6}\" y=\"{Y(tick)}\" text-anchor=\"end\" dominant-baseline=\"middle\">{label}</text>\n");
+        }
+
+        var points = report.Calibration.Where(b => b.Count > 0).Select(b => $"{X(b.MeanPredicted)},{Y(b.ObservedRate)}");
+        svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"#0072B2\" stroke-width=\"2\" points=\"{string.Join(' ', points)}\"/>\n");
+        foreach (var bin in report.Calibration.Where(b => b.Count > 0))
+        {
+            svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{X(bin.MeanPredicted)}\" cy=\"{Y(bin.ObservedRate)}\" r=\"3.5\" fill=\"#0072B2\"><title>{bin.Count} examples</title></circle>\n");
+        }
+
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{size / 2}\" y=\"{size - 8}\" text-anchor=\"middle\">Predicted probability of response</text>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"12\" y=\"{size / 2}\" text-anchor=\"middle\" transform=\"rotate(-90 12 {size / 2})\">Observed response rate</text>\n");
+        svg.Append("</svg>\n");
+        return svg.ToString();
+    }
+}

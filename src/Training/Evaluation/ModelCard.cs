@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Precision.Training.Data;
+using Precision.Training.Model;
+
+namespace Precision.Training.Evaluation;
+
+/// <summary>The model card a compliance officer reads: what the model is for, what it was trained on, how good it is and where it is not.</summary>
+internal static class ModelCard
+{
+    public static string Render(string version, DateOnly date, TrainedEnsemble ensemble, CohortDataset dataset, ModelEvaluationReport report, JsonNode? cohortManifest)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string F(double? v, string format = "0.000") => v is { } x && double.IsFinite(x) ? x.ToString(format, c) : "—";
+        var card = new StringBuilder();
+        var splits = dataset.Examples.GroupBy(e => e.Split).ToDictionary(g => g.Key, g => g.Count());
+        card.AppendLine(c, $"# Model card — treatment-efficacy ensemble {version}");
+        card.AppendLine();
+        card.AppendLine(c, $"Date {date:yyyy-MM-dd} · feature schema {dataset.Featurizer.Schema.Hash[..16]}… · therapy catalog {dataset.Catalog.CatalogVersion} · {ensemble.Members.Count} ensemble members · temperature {ensemble.Temperature:0.000}");
+        card.AppendLine();
+        card.AppendLine("## Intended use");
+        card.AppendLine("Research and software demonstration only. The model was trained on **synthetic** patients and predicts the probability of an objective response (RECIST CR or PR) to each therapy in the catalog. It is **not** a medical device, has not been validated on real patients, and must not inform clinical decisions.");
+        card.AppendLine();
+        card.AppendLine("## Data");
+        card.AppendLine(c, $"A synthetic mCODE cohort from `precision-cohort` (seed {cohortManifest?["seed"]}, {cohortManifest?["patientCount"]} patients), read through the portal's own FHIR mapper and featurizer. Rows are (patient, catalog therapy received, observed best response); {dataset.Examples.Count:N0} rows, split by patient: train {splits.GetValueOrDefault(Inference.Features.DataSplit.Train):N0}, validation {splits.GetValueOrDefault(Inference.Features.DataSplit.Validation):N0}, test {splits.GetValueOrDefault(Inference.Features.DataSplit.Test):N0}. Response probabilities in the generator come from published response rates with modelling assumptions (docs/cohort.md); the model can only be as right as those.");
+        card.AppendLine();
+        card.AppendLine("## Model");
+        card.AppendLine("A deep ensemble of small networks: a genomic encoder and a clinical encoder form a patient embedding; the candidate therapy is embedded and combined with it (including an element-wise product), and a head gives the logit of response. Members differ by random seed. The mean logit is divided by a temperature fitted on the validation split (calibration); the members' spread gives the uncertainty interval.");
+        card.AppendLine();
+        card.AppendLine("## Performance on held-out patients");
+        card.AppendLine("| Predictor | AUROC | AUPRC | Brier | ECE (10 bins) |");
+        card.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var m in report.Overall)
+        {
+            card.AppendLine(c, $"| {m.Predictor} | {F(m.Auroc)} | {F(m.AveragePrecision)} | {F(m.Brier)} | {F(m.ExpectedCalibrationError)} |");
+        }
+
+        card.AppendLine();
+        card.AppendLine("The oracle uses the generator's true probabilities: the best any model could do on these outcomes. The biomarker-rule lookup predicts the published response rate of the best matching catalog context; logistic regression uses the same inputs as the model.");
+        card.AppendLine();
+        card.AppendLine("## Calibration");
+        card.AppendLine("![Reliability diagram](calibration.svg)");
+        card.AppendLine();
+        card.AppendLine("| Predicted | n | Mean predicted | Observed |");
+        card.AppendLine("|---|---:|---:|---:|");
+        foreach (var bin in report.Calibration.Where(b => b.Count > 0))
+        {
+            card.AppendLine(c, $"| {bin.Lower:0.0}–{bin.Upper:0.0} | {bin.Count} | {F(bin.MeanPredicted)} | {F(bin.ObservedRate)} |");
+        }
+
+        card.AppendLine();
+        card.AppendLine("## Against the true probabilities (synthetic data only)");
+        card.AppendLine(c, $"Mean absolute error to the true probability of the therapy received: {F(report.Truth.MeanAbsoluteErrorToTruth)}. Calibration error against the truth: {F(report.Truth.CalibrationErrorToTruth)}. Mean per-patient Spearman correlation between predicted and true response across all {dataset.Featurizer.Schema.TherapyIds.Count} catalog therapies (as at the start of first line): {F(report.Truth.MeanPatientRankCorrelation)} over {report.Truth.PatientsRanked} patients.");
+        card.AppendLine();
+        card.AppendLine("Predicted vs encoded response rate per biomarker group (catalog context × therapy, ≥ 10 test patients):");
+        card.AppendLine();
+        card.AppendLine("| Context | Therapy | Patients | Encoded (published) | Mean true | Mean predicted | Difference (points) |");
+        card.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        foreach (var g in report.Truth.BiomarkerGroups)
+        {
+            card.AppendLine(c, $"| {g.ContextId} | {g.TherapyId} | {g.Patients} | {g.EncodedRate:0.00} | {g.MeanTrue:0.00} | {g.MeanPredicted:0.00} | {g.DifferencePoints:+0.0;-0.0} |");
+        }
+
+        card.AppendLine();
+        card.AppendLine("## Subgroups");
+        foreach (var dimension in report.Subgroups.GroupBy(s => s.Dimension))
+        {
+            card.AppendLine(c, $"### {dimension.Key}");
+            card.AppendLine("| Group | n | Observed rate | Mean predicted | AUROC | ECE |");
+            card.AppendLine("|---|---:|---:|---:|---:|---:|");
+            foreach (var s in dimension)
+            {
+                card.AppendLine(c, $"| {s.Group} | {s.Examples} | {F(s.ObservedRate, "0.00")} | {F(s.MeanPredicted, "0.00")} | {F(s.Auroc)} | {F(s.ExpectedCalibrationError)} |");
+            }
+
+            card.AppendLine();
+        }
+
+        card.AppendLine("AUROC and ECE are left out (—) for groups under 30 examples or with one outcome only.");
+        card.AppendLine();
+        card.AppendLine("## Limitations");
+        card.AppendLine("- Trained and evaluated on synthetic data whose response model the catalog defines; real-world performance is unknown.");
+        card.AppendLine("- Only the catalog's therapies and six cancer types are modelled; anything else is out of distribution.");
+        card.AppendLine("- Observed outcomes exist only for therapies actually given, which followed guidelines: rarely given therapies are learned from few examples.");
+        card.AppendLine("- Counterfactual predictions (therapies not given) are checked only against the generator's truth.");
+        card.AppendLine();
+        card.AppendLine("## Ethical considerations");
+        card.AppendLine("Subgroup results above show where performance differs by sex, age, race and ethnicity in this synthetic population; a real deployment would need the same analysis on real data, clinical validation, regulatory review and human oversight of every use. The portal shows every prediction with its explanation, its evidence and a research-use notice, and records who saw it.");
+        return card.ToString();
+    }
+}
