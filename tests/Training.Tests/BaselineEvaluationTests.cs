@@ -63,3 +63,38 @@ public sealed class BaselineEvaluationTests : IDisposable
         Assert.Contains("precision-cohort", error.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class CohortDatasetBadInputTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "precision-bad-cohort-" + Guid.NewGuid().ToString("N"));
+    private readonly TherapyCatalog _catalog = TherapyCatalogLoader.Load(TherapyCatalogLoader.FindDefault(AppContext.BaseDirectory));
+
+    public CohortDatasetBadInputTests() =>
+        new CohortGenerator(_catalog).Generate(new CohortOptions { PatientCount = 40, Seed = 2, WriteBundles = false }, _directory);
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task A_cohort_made_with_another_catalog_is_refused_because_the_feature_schema_would_not_match()
+    {
+        var manifest = Path.Combine(_directory, "manifest.json");
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace($"\"catalogVersion\": \"{_catalog.CatalogVersion}\"", "\"catalogVersion\": \"0.9.0\"", StringComparison.Ordinal));
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => CohortDataset.LoadAsync(_directory, _catalog, 1));
+        Assert.Contains("catalog 0.9.0", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_corrupt_ndjson_line_or_truth_line_is_refused_with_where_it_is()
+    {
+        File.AppendAllText(Path.Combine(_directory, "ndjson", "Observation.ndjson"), "{ not json\n");
+        var corrupt = await Assert.ThrowsAsync<InvalidDataException>(() => CohortDataset.LoadAsync(_directory, _catalog, 1));
+        Assert.Contains("Observation.ndjson:", corrupt.Message, StringComparison.Ordinal);
+
+        var lines = File.ReadAllLines(Path.Combine(_directory, "ndjson", "Observation.ndjson"));
+        File.WriteAllLines(Path.Combine(_directory, "ndjson", "Observation.ndjson"), lines[..^1]);
+        File.AppendAllText(Path.Combine(_directory, "truth", "true-response-probabilities.csv"), "pat-000001,osimertinib,x,not-a-number,0,1,\n");
+        var truth = await Assert.ThrowsAsync<InvalidDataException>(() => CohortDataset.LoadAsync(_directory, _catalog, 1));
+        Assert.Contains("truth file", truth.Message, StringComparison.Ordinal);
+    }
+}

@@ -42,6 +42,7 @@ public sealed class CohortDataset
             throw new DirectoryNotFoundException($"No cohort at {cohortDirectory}: expected an ndjson folder (generate one with precision-cohort).");
         }
 
+        CheckCatalogVersion(cohortDirectory, catalog);
         var source = new NdjsonPatientSource(ndjson, NullLogger<NdjsonPatientSource>.Instance);
         var mapper = new PatientProfileMapper(new CatalogTherapyResolver(catalog));
         var featurizer = new PatientFeaturizer(catalog);
@@ -63,12 +64,42 @@ public sealed class CohortDataset
             }
         }
 
+        if (await source.GetLoadProblemsAsync().ConfigureAwait(false) is { Count: > 0 } problems)
+        {
+            throw new InvalidDataException($"The cohort at {cohortDirectory} has {problems.Count} unreadable ndjson lines (first: {problems[0]}); regenerate it rather than train on part of it.");
+        }
+
         if (examples.Count == 0)
         {
             throw new InvalidDataException($"The cohort at {cohortDirectory} has no assessed catalog-therapy lines to learn from.");
         }
 
         return new CohortDataset(examples, catalog, featurizer, truth);
+    }
+
+    /// <summary>A cohort made with another catalog labels therapies the featurizer would encode differently: refuse it.</summary>
+    private static void CheckCatalogVersion(string cohortDirectory, TherapyCatalog catalog)
+    {
+        var manifestPath = Path.Combine(cohortDirectory, "manifest.json");
+        if (!File.Exists(manifestPath))
+        {
+            return;
+        }
+
+        string? version;
+        try
+        {
+            version = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifestPath))?["catalogVersion"]?.GetValue<string>();
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"The cohort manifest {manifestPath} is not valid JSON ({e.Message}); regenerate the cohort.", e);
+        }
+
+        if (version is not null && version != catalog.CatalogVersion)
+        {
+            throw new InvalidDataException($"The cohort at {cohortDirectory} was generated with therapy catalog {version}, but training uses catalog {catalog.CatalogVersion}: the feature schema would not match. Regenerate the cohort with this catalog.");
+        }
     }
 
     private static Dictionary<(string, string), double> ReadTruth(string path)
@@ -82,10 +113,12 @@ public sealed class CohortDataset
         foreach (var line in File.ReadLines(path).Skip(1))
         {
             var fields = line.Split(',');
-            if (fields.Length >= 4 && double.TryParse(fields[3], NumberStyles.Float, CultureInfo.InvariantCulture, out var p))
+            if (fields.Length < 4 || !double.TryParse(fields[3], NumberStyles.Float, CultureInfo.InvariantCulture, out var p) || p is < 0 or > 1)
             {
-                truth[(fields[0], fields[1])] = p;
+                throw new InvalidDataException($"The truth file {path} has an unreadable line: '{line}'. Regenerate the cohort.");
             }
+
+            truth[(fields[0], fields[1])] = p;
         }
 
         return truth;
