@@ -10,6 +10,21 @@ internal static class FhirElementReading
     public static SourceReference SourceOf(Resource resource) =>
         new(resource.TypeName, resource.Id ?? "(no id)", resource.Meta?.VersionId);
 
+    /// <summary>The patient a resource is about, for the resource types the mapper reads; null for any other type.</summary>
+    public static ResourceReference? SubjectOf(Resource resource) => resource switch
+    {
+        Condition c => c.Subject,
+        Observation o => o.Subject,
+        MedicationStatement m => m.Subject,
+        MedicationRequest m => m.Subject,
+        DiagnosticReport d => d.Subject,
+        _ => null,
+    };
+
+    /// <summary>Whether the mapper reads this resource type as part of a patient's record.</summary>
+    public static bool IsPatientScoped(Resource resource) =>
+        resource is Condition or Observation or MedicationStatement or MedicationRequest or DiagnosticReport;
+
     public static bool Has(CodeableConcept? concept, string system, string code) =>
         concept?.Coding?.Any(c => c.System == system && c.Code == code) == true;
 

@@ -143,19 +143,10 @@ public sealed class NdjsonPatientSource : IFhirPatientSource
             profile.Demographics.BirthDate, profile.Demographics.Sex, profile.PrimaryCancer?.CancerType);
     }
 
-    internal static string? PatientIdOf(Resource resource)
-    {
-        var reference = resource switch
-        {
-            Condition c => c.Subject?.Reference,
-            Observation o => o.Subject?.Reference,
-            MedicationStatement m => m.Subject?.Reference,
-            MedicationRequest m => m.Subject?.Reference,
-            DiagnosticReport d => d.Subject?.Reference,
-            _ => null,
-        };
-        return reference is not null && reference.StartsWith("Patient/", StringComparison.Ordinal) ? reference["Patient/".Length..] : null;
-    }
+    internal static string? PatientIdOf(Resource resource) =>
+        FhirElementReading.SubjectOf(resource)?.Reference is { } reference && reference.StartsWith("Patient/", StringComparison.Ordinal)
+            ? reference["Patient/".Length..]
+            : null;
 
     private sealed record Index(
         Dictionary<string, Patient> Patients,

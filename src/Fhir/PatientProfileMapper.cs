@@ -143,18 +143,9 @@ public sealed class PatientProfileMapper(ITherapyResolver? therapyResolver = nul
 
     private static bool BelongsToPatient(Resource resource, string patientId)
     {
-        var subject = resource switch
+        if (SubjectOf(resource) is not { } subject)
         {
-            Condition c => c.Subject,
-            Observation o => o.Subject,
-            MedicationStatement m => m.Subject,
-            MedicationRequest m => m.Subject,
-            DiagnosticReport d => d.Subject,
-            _ => null,
-        };
-        if (subject is null)
-        {
-            return resource is not (Condition or Observation or MedicationStatement or MedicationRequest or DiagnosticReport);
+            return !IsPatientScoped(resource);
         }
 
         var reference = subject.Reference ?? string.Empty;

@@ -33,8 +33,6 @@ public static class PortalRoles
 /// <summary>Authorization policy names; registered by the host from <see cref="PortalSections"/>.</summary>
 public static class PortalPolicies
 {
-    /// <summary>Signed in with at least one known portal role. The fallback for every page.</summary>
-    public const string PortalUser = "portal-user";
     public const string Patients = "section-patients";
     public const string TumorBoards = "section-tumor-boards";
     public const string Compliance = "section-compliance";

@@ -85,8 +85,7 @@ public static class PortalAuthenticationExtensions
         builder.Services.AddAuthorizationBuilder()
             .SetDefaultPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             // Every endpoint without its own rule needs a signed-in user holding a known portal role.
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(PortalRoles.All).Build())
-            .AddPolicy(PortalPolicies.PortalUser, p => p.RequireAuthenticatedUser().RequireRole(PortalRoles.All));
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(PortalRoles.All).Build());
         builder.Services.Configure<AuthorizationOptions>(options =>
         {
             foreach (var section in PortalSections.All)

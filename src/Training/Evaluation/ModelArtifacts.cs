@@ -42,7 +42,7 @@ public static class ModelArtifacts
             },
             ["featureSchema"] = new JsonObject
             {
-                ["version"] = FeatureSchemaVersion,
+                ["version"] = Inference.Features.FeatureSchema.CurrentVersion,
                 ["hash"] = schema.Hash,
                 ["clinical"] = new JsonArray([.. schema.Clinical.Select(f => (JsonNode?)f.Name)]),
                 ["genomic"] = new JsonArray([.. schema.Genomic.Select(f => (JsonNode?)f.Name)]),
@@ -56,7 +56,7 @@ public static class ModelArtifacts
             ["outputs"] = new JsonArray(
                 Tensor(OnnxExport.MemberProbabilitiesOutput, ensemble.Members.Count),
                 Tensor(OnnxExport.ProbabilityOutput, null),
-                Tensor(OnnxExport.EmbeddingOutput, (int)EmbeddingWidth(ensemble, dataset))),
+                Tensor(OnnxExport.EmbeddingOutput, ensemble.Members[0].EmbeddingWidth)),
             ["onnx"] = new JsonObject { ["file"] = "model.onnx", ["sha256"] = Sha256(onnx), ["opset"] = 17, ["irVersion"] = 8 },
             ["ensembleMembers"] = ensemble.Members.Count,
             ["calibration"] = new JsonObject { ["method"] = "temperature scaling of the mean member logit, fitted on the validation split", ["temperature"] = Math.Round(ensemble.Temperature, 6) },
@@ -66,18 +66,6 @@ public static class ModelArtifacts
         File.WriteAllText(Path.Combine(directory, "calibration.svg"), CalibrationSvg(report));
         File.WriteAllText(Path.Combine(directory, "model-card.md"), ModelCard.Render(version, date, ensemble, dataset, report, cohortManifest));
         return directory;
-    }
-
-    public static string FeatureSchemaVersion => Inference.Features.FeatureSchema.CurrentVersion;
-
-    private static long EmbeddingWidth(TrainedEnsemble ensemble, CohortDataset dataset)
-    {
-        var schema = dataset.Featurizer.Schema;
-        using var c = TorchSharp.torch.zeros(1, schema.Clinical.Count);
-        using var g = TorchSharp.torch.zeros(1, schema.Genomic.Count);
-        using var t = TorchSharp.torch.zeros(1, schema.TherapyIds.Count);
-        using var noGrad = TorchSharp.torch.no_grad();
-        return ensemble.Members[0].forward(c, g, t).Embedding.shape[1];
     }
 
     private static JsonObject Tensor(string name, int? width) => new()

@@ -23,8 +23,12 @@ public sealed class EfficacyNetwork : nn.Module<Tensor, Tensor, Tensor, (Tensor 
         _clinical = nn.Sequential(("c1", nn.Linear(clinicalWidth, hidden)), ("c_relu", nn.ReLU()), ("c2", nn.Linear(hidden, embedding)));
         _therapy = nn.Linear(therapyCount, 2 * embedding, hasBias: false);
         _head = nn.Sequential(("h1", nn.Linear(6 * embedding, hidden)), ("h_relu", nn.ReLU()), ("h2", nn.Linear(hidden, 1)));
+        EmbeddingWidth = 2 * embedding;
         RegisterComponents();
     }
+
+    /// <summary>Width of the patient embedding (clinical and genomic parts side by side).</summary>
+    public int EmbeddingWidth { get; }
 
     public override (Tensor Logit, Tensor Embedding) forward(Tensor clinical, Tensor genomic, Tensor therapy)
     {

@@ -76,10 +76,9 @@ public static class OnnxExport
 
         graph.Initializer.Add(Scalar("member_share", 1f / embeddings.Count));
         graph.Node.Add(Node("Mul", [sum, "member_share"], EmbeddingOutput));
-        var embeddingWidth = ensemble.Members[0].forward(zeros(1, clinicalWidth), zeros(1, genomicWidth), zeros(1, therapyCount)).Embedding.shape[1];
         graph.Output.Add(Value(MemberProbabilitiesOutput, ensemble.Members.Count));
         graph.Output.Add(Value(ProbabilityOutput, null));
-        graph.Output.Add(Value(EmbeddingOutput, (int)embeddingWidth));
+        graph.Output.Add(Value(EmbeddingOutput, ensemble.Members[0].EmbeddingWidth));
 
         var model = new ModelProto
         {
