@@ -8,6 +8,7 @@ public sealed class DemoCohortOptions
 {
     public const string SectionName = "DemoCohort";
 
+    /// <summary>1–100,000; checked at start.</summary>
     public int PatientCount { get; set; } = 300;
 
     public long Seed { get; set; } = 20261128;
@@ -25,12 +26,6 @@ internal sealed class DemoCohort(DemoCohortOptions options, TherapyCatalog catal
         if (Directory.Exists(ndjsonDirectory))
         {
             return;
-        }
-
-        if (options.PatientCount is < 1 or > 100_000)
-        {
-            throw new Fhir.FhirSourceException(Clinical.PatientRecordFailure.SourceUnavailable,
-                $"DemoCohort:PatientCount must be between 1 and 100000 (it is {options.PatientCount}).");
         }
 
         var cohortDirectory = Path.GetDirectoryName(ndjsonDirectory)!;

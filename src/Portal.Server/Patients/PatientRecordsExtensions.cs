@@ -6,6 +6,7 @@ using Precision.Clinical.Catalog;
 using Precision.Fhir;
 using Precision.Portal.Client.Patients;
 using Precision.Portal.Server.Audit;
+using Precision.Portal.Server.Authentication;
 using Precision.Portal.Server.Health;
 
 namespace Precision.Portal.Server.Patients;
@@ -21,12 +22,14 @@ public static class PatientRecordsExtensions
     public static WebApplicationBuilder AddPortalPatientRecords(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Configuration.GetSection(FhirSourceOptions.SectionName).Get<FhirSourceOptions>() ?? new FhirSourceOptions();
+        var options = Read<FhirSourceOptions>(builder.Configuration.GetSection(FhirSourceOptions.SectionName));
+        var demoCohort = Read<DemoCohortOptions>(builder.Configuration.GetSection(DemoCohortOptions.SectionName));
+        Validate(options, demoCohort);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(_ => TherapyCatalogLoader.Load(TherapyCatalogLoader.FindDefault()));
         builder.Services.AddSingleton<ITherapyResolver, CatalogTherapyResolver>();
         builder.Services.AddSingleton<PatientProfileMapper>();
-        builder.Services.AddSingleton(builder.Configuration.GetSection(DemoCohortOptions.SectionName).Get<DemoCohortOptions>() ?? new DemoCohortOptions());
+        builder.Services.AddSingleton(demoCohort);
         builder.Services.AddSingleton<DemoCohort>();
         builder.Services.AddScoped<IPatientDirectory, PatientDirectory>();
 
@@ -35,6 +38,39 @@ public static class PatientRecordsExtensions
             options.NdjsonDirectory is null ? () => sp.GetRequiredService<DemoCohort>().EnsureAsync(directory) : null);
         builder.Services.AddHealthChecks().AddCheck<PatientRecordSourceHealthCheck>("patient-records", tags: [PortalHealthChecks.ReadyTag]);
         return builder;
+    }
+
+    private static T Read<T>(IConfigurationSection section)
+        where T : new()
+    {
+        try
+        {
+            return section.Get<T>() ?? new T();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new PortalConfigurationException($"The {section.Key} settings could not be read: {ex.GetBaseException().Message}", ex);
+        }
+    }
+
+    /// <summary>Refuses settings that cannot work, at start, naming the setting and what it must be.</summary>
+    private static void Validate(FhirSourceOptions fhir, DemoCohortOptions demoCohort)
+    {
+        static bool IsHttpUrl(Uri? uri) => uri is { IsAbsoluteUri: true } && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+        var problem =
+            fhir.BaseUrl is not null && !IsHttpUrl(fhir.BaseUrl) ? $"Fhir:BaseUrl '{fhir.BaseUrl}' must be an absolute http(s) URL of a FHIR R4 server, or empty to read ndjson."
+            : fhir.AttemptTimeout <= TimeSpan.Zero ? "Fhir:AttemptTimeout must be positive (e.g. 00:00:05)."
+            : fhir.TotalTimeout < fhir.AttemptTimeout ? "Fhir:TotalTimeout must be at least Fhir:AttemptTimeout."
+            : fhir.MaxRetries is < 0 or > 10 ? "Fhir:MaxRetries must be between 0 and 10."
+            : fhir.SearchPageSize is < 1 or > 1000 ? "Fhir:SearchPageSize must be between 1 and 1000."
+            : fhir.TokenEndpoint is not null && !IsHttpUrl(fhir.TokenEndpoint) ? $"Fhir:TokenEndpoint '{fhir.TokenEndpoint}' must be an absolute http(s) URL."
+            : fhir.TokenEndpoint is not null && (string.IsNullOrWhiteSpace(fhir.ClientId) || string.IsNullOrWhiteSpace(fhir.ClientSecret)) ? "Fhir:TokenEndpoint is set, so Fhir:ClientId and Fhir:ClientSecret are required."
+            : demoCohort.PatientCount is < 1 or > 100_000 ? $"DemoCohort:PatientCount must be between 1 and 100000 (it is {demoCohort.PatientCount})."
+            : null;
+        if (problem is not null)
+        {
+            throw new PortalConfigurationException(problem);
+        }
     }
 
     /// <summary>

@@ -94,6 +94,23 @@ public sealed class ResilienceTests
         Assert.Contains("Oidc:Authority", configuration.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Fhir:BaseUrl", "fhir/relative", "must be an absolute http(s) URL")]
+    [InlineData("Fhir:BaseUrl", "ftp://fhir.example.org/", "must be an absolute http(s) URL")]
+    [InlineData("Fhir:AttemptTimeout", "not-a-timespan", "The Fhir settings could not be read")]
+    [InlineData("Fhir:MaxRetries", "99", "Fhir:MaxRetries must be between 0 and 10")]
+    [InlineData("Fhir:TokenEndpoint", "https://auth.example.org/token", "Fhir:ClientId and Fhir:ClientSecret are required")]
+    [InlineData("DemoCohort:PatientCount", "0", "DemoCohort:PatientCount must be between 1 and 100000")]
+    public async Task Invalid_patient_record_settings_are_refused_at_start_naming_the_setting(string key, string value, string message)
+    {
+        var options = new PortalTestHostOptions { StartIdentityProvider = false };
+        options.Settings[key] = value;
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => PortalTestHost.StartAsync(options));
+        var configuration = FindInner<PortalConfigurationException>(error);
+        Assert.NotNull(configuration);
+        Assert.Contains(message, configuration.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Pages_and_health_carry_security_headers()
     {
