@@ -39,6 +39,8 @@ public sealed class ApplicabilityAssessor
     /// <summary>A value beyond the training range by more than this share of the range's width is out of distribution.</summary>
     public const double FarBeyondShare = 0.25;
 
+    private const string DiagnosisGroup = "Diagnosis";
+
     private readonly VerifiedModel _model;
     private readonly FeatureDefinition[] _features;
     private readonly Dictionary<CancerType, int> _trainingCancerTypes;
@@ -90,7 +92,7 @@ public sealed class ApplicabilityAssessor
             : string.Join(", ", CancerTypes.All.Select(c => c.DisplayName));
         if (profile.PrimaryCancer is not { } cancer)
         {
-            reasons.Add(new(ApplicabilityLevel.OutOfDistribution, "Diagnosis",
+            reasons.Add(new(ApplicabilityLevel.OutOfDistribution, DiagnosisGroup,
                 $"No primary cancer diagnosis in the record; the model learned only from patients with one ({trainedOn})."));
             return;
         }
@@ -99,17 +101,17 @@ public sealed class ApplicabilityAssessor
         if (_trainingCancerTypes.Count == 0 ? cancer.CancerType == CancerType.Other : !_trainingCancerTypes.ContainsKey(cancer.CancerType))
         {
             var code = cancer.Code.Display ?? cancer.Code.Code;
-            reasons.Add(new(ApplicabilityLevel.OutOfDistribution, "Diagnosis",
+            reasons.Add(new(ApplicabilityLevel.OutOfDistribution, DiagnosisGroup,
                 $"Cancer type {(cancer.CancerType == CancerType.Other ? $"'{code}'" : name)} was not in the training data (trained on {trainedOn})."));
         }
         else if (_trainingCancerTypes.TryGetValue(cancer.CancerType, out var patients) && patients < FewPatients)
         {
-            reasons.Add(new(ApplicabilityLevel.Caution, "Diagnosis", $"Only {patients} training patients had {name}."));
+            reasons.Add(new(ApplicabilityLevel.Caution, DiagnosisGroup, $"Only {patients} training patients had {name}."));
         }
 
         if (profile.PrimaryCancers.Count > 1)
         {
-            reasons.Add(new(ApplicabilityLevel.Caution, "Diagnosis",
+            reasons.Add(new(ApplicabilityLevel.Caution, DiagnosisGroup,
                 $"The record has {profile.PrimaryCancers.Count} primary cancers; the prediction is for the most recently diagnosed ({name}). Training patients had one."));
         }
     }
@@ -134,6 +136,11 @@ public sealed class ApplicabilityAssessor
         for (var i = 0; i < _features.Length && i < ranges.Count; i++)
         {
             var definition = _features[i];
+            if (definition.FactGroup == DiagnosisGroup)
+            {
+                continue; // the cancer-type check above says it in clinical words
+            }
+
             var range = ranges[i];
             var value = i < features.Clinical.Length ? features.Clinical[i] : features.Genomic[i - features.Clinical.Length];
             if (value >= range.Min && value <= range.Max)
@@ -177,7 +184,9 @@ public sealed class ApplicabilityAssessor
         {
             return name.EndsWith("_missing", StringComparison.Ordinal)
                 ? (value > 0 ? $"{group} is not recorded; every training patient had it." : $"{group} is recorded; no training patient had it.")
-                : $"{group}: '{name}' is {Number(value)}; every training patient had {Number(range.Min)}.";
+                : value > range.Max
+                    ? $"{group}: '{name}' applies to this patient but to no training patient."
+                    : $"{group}: '{name}' is {Number(value)}; every training patient had {Number(range.Min)}.";
         }
 
         if (name == "age_decades")
