@@ -109,9 +109,12 @@ public sealed class ModelRegistry
         text is not null && text.Count(c => c == '.') == 2 && System.Version.TryParse(text, out var v) && v.Build >= 0 && v.Revision < 0 ? v : null;
 
     /// <summary>The version folders present (names that parse as versions), highest first, without checking them.</summary>
-    public IReadOnlyList<string> PresentVersions() =>
-        System.IO.Directory.Exists(Directory)
-            ? [.. System.IO.Directory.EnumerateDirectories(Directory)
+    public IReadOnlyList<string> PresentVersions() => PresentVersions(Directory);
+
+    /// <summary>The version folders in <paramref name="directory"/>, highest first, without checking them.</summary>
+    public static IReadOnlyList<string> PresentVersions(string directory) =>
+        System.IO.Directory.Exists(directory)
+            ? [.. System.IO.Directory.EnumerateDirectories(directory)
                 .Select(Path.GetFileName)
                 .Select(name => (name, version: ParseVersion(name)))
                 .Where(p => p.version is not null)
