@@ -244,6 +244,24 @@ public sealed class EfficacyPredictorTests(ModelFixture fixture)
         Assert.True(service.Predict(FirstLines().First().Profile, new DateOnly(2025, 1, 1), 0).Succeeded);
     }
 
+    [Fact]
+    public void Model_1_1_0_with_its_own_reference_population_finds_typical_patients_in_distribution_and_flags_the_unusual()
+    {
+        using var runtime = EfficacyModelRuntime.Start(new ModelRegistry(TestModels.CommittedDirectory, TestModels.Featurizer.Schema).Verify("1.1.0").Model!, TestModels.Cpu).Runtime!;
+        var predictor = new EfficacyPredictor(runtime, TestModels.Featurizer, TestModels.Evidence);
+        var work = FirstLines().Take(60).ToList();
+
+        var levels = work.Select(w => predictor.PredictAtLineStart(w.Profile, w.Line).Prediction!.Applicability.Level).ToList();
+        var (profile, line) = work[0];
+        var absurd = predictor.PredictAtLineStart(profile with { Labs = [.. profile.Labs, new LabResult(LabAnalyte.Creatinine, 80m, "mg/dL", line.StartedOn, null, Source)] }, line).Prediction!;
+        var similar = predictor.FindSimilarPatients(profile, line.StartedOn!.Value, 0, 5);
+
+        Assert.True(levels.Count(l => l == ApplicabilityLevel.InDistribution) >= 40, string.Join(", ", levels));
+        Assert.Equal(ApplicabilityLevel.OutOfDistribution, absurd.Applicability.Level);
+        Assert.Equal(5, similar.Patients.Count);
+        Assert.All(similar.Patients, p => Assert.True(p.Distance >= 0));
+    }
+
     private static double[] Probabilities(PredictionResult result) =>
         [.. result.Prediction!.Therapies.Select(t => t.Probability).Concat(result.Prediction.Embedding.Select(e => (double)e))];
 }

@@ -24,6 +24,22 @@ public sealed class ModelRegistryTests(ModelFixture fixture)
     }
 
     [Fact]
+    public void Model_1_1_0_as_trained_verifies_with_its_reference_population_and_is_served_by_default()
+    {
+        var registry = Registry(TestModels.CommittedDirectory);
+
+        var check = registry.Verify("1.1.0");
+        var selection = registry.Select(null);
+
+        Assert.True(check.IsValid, string.Join(" ", check.Problems));
+        var reference = check.Model!.ReferencePopulation!;
+        Assert.Equal(TestModels.Featurizer.Schema.Clinical.Count + TestModels.Featurizer.Schema.Genomic.Count, reference.FeatureRanges!.Count);
+        Assert.InRange(reference.Neighbours!.Patients!.Count, 1, 2000);
+        Assert.InRange(reference.Background!.Rows!.Count, 1, 200);
+        Assert.Equal("1.1.0", selection.Model?.Version);
+    }
+
+    [Fact]
     public void A_model_file_with_one_byte_changed_is_refused_naming_the_file_both_hashes_and_the_fix()
     {
         using var directory = TempModelDirectory.CopyOf();
