@@ -13,6 +13,7 @@ builder.AddPortalAuditTrail();
 builder.AddPortalHealthChecks();
 builder.AddPortalPatientRecords();
 builder.AddPortalEfficacyModel();
+builder.AddPortalPredictions();
 builder.AddPortalUserInterface();
 
 var app = builder.Build();
