@@ -1,0 +1,91 @@
+using Precision.Inference.Features;
+
+namespace Precision.Inference.Explanations;
+
+/// <summary>
+/// The fixed reference population of interventional Shapley values: feature rows of real training patients, in a fixed
+/// order. Absent players take a reference row's values; the baseline is the mean prediction over these rows.
+/// </summary>
+public sealed class ReferenceSample
+{
+    private readonly float[] _clinical;
+    private readonly float[] _genomic;
+
+    private ReferenceSample(float[] clinical, float[] genomic, int count, int clinicalWidth, int genomicWidth, string description)
+    {
+        _clinical = clinical;
+        _genomic = genomic;
+        Count = count;
+        ClinicalWidth = clinicalWidth;
+        GenomicWidth = genomicWidth;
+        Description = description;
+    }
+
+    /// <summary>Number of reference rows.</summary>
+    public int Count { get; }
+
+    public int ClinicalWidth { get; }
+
+    public int GenomicWidth { get; }
+
+    /// <summary>Where the rows come from, for the explanation's output ("64 training-split patients of cohort seed 42 …").</summary>
+    public string Description { get; }
+
+    /// <summary>Row-major clinical features, <see cref="Count"/> × <see cref="ClinicalWidth"/>.</summary>
+    public ReadOnlySpan<float> Clinical => _clinical;
+
+    /// <summary>Row-major genomic features, <see cref="Count"/> × <see cref="GenomicWidth"/>.</summary>
+    public ReadOnlySpan<float> Genomic => _genomic;
+
+    /// <summary>A sample from feature rows (each as the featurizer made it); every row must have the same, finite widths.</summary>
+    public static ReferenceSample Create(IReadOnlyList<PatientFeatures> rows, string description)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentException.ThrowIfNullOrWhiteSpace(description);
+        if (rows.Count == 0)
+        {
+            throw new ArgumentException("A reference sample needs at least one row.", nameof(rows));
+        }
+
+        var clinicalWidth = rows[0].Clinical.Length;
+        var genomicWidth = rows[0].Genomic.Length;
+        var clinical = new float[rows.Count * clinicalWidth];
+        var genomic = new float[rows.Count * genomicWidth];
+        for (var r = 0; r < rows.Count; r++)
+        {
+            if (rows[r].Clinical.Length != clinicalWidth || rows[r].Genomic.Length != genomicWidth)
+            {
+                throw new ArgumentException($"Reference row {r} has widths {rows[r].Clinical.Length}/{rows[r].Genomic.Length}; row 0 has {clinicalWidth}/{genomicWidth}.", nameof(rows));
+            }
+
+            if (!rows[r].Clinical.All(float.IsFinite) || !rows[r].Genomic.All(float.IsFinite))
+            {
+                throw new ArgumentException($"Reference row {r} has a non-finite feature value.", nameof(rows));
+            }
+
+            rows[r].Clinical.CopyTo(clinical, r * clinicalWidth);
+            rows[r].Genomic.CopyTo(genomic, r * genomicWidth);
+        }
+
+        return new ReferenceSample(clinical, genomic, rows.Count, clinicalWidth, genomicWidth, description);
+    }
+
+    /// <summary>The first <paramref name="count"/> rows (the sample's order is fixed, so this is deterministic).</summary>
+    public ReferenceSample Take(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Count);
+        return count == Count ? this : new ReferenceSample(
+            _clinical[..(count * ClinicalWidth)], _genomic[..(count * GenomicWidth)], count, ClinicalWidth, GenomicWidth,
+            $"the first {count} rows of: {Description}");
+    }
+
+    public PatientFeatures Row(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+        return new PatientFeatures(
+            _clinical.AsSpan(index * ClinicalWidth, ClinicalWidth).ToArray(),
+            _genomic.AsSpan(index * GenomicWidth, GenomicWidth).ToArray());
+    }
+}
