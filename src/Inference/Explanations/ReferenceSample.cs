@@ -70,6 +70,32 @@ public sealed class ReferenceSample
         return new ReferenceSample(clinical, genomic, rows.Count, clinicalWidth, genomicWidth, description);
     }
 
+    /// <summary>
+    /// The training population's rows: of <paramref name="profiles"/> in their given order, the patients
+    /// <paramref name="split"/> puts in the training split, each with the features at the start of their first assessed
+    /// catalog-therapy line (the first training example of that patient), until <paramref name="count"/> are found.
+    /// </summary>
+    public static ReferenceSample FromTrainingProfiles(IEnumerable<Clinical.PatientProfile> profiles, PatientFeaturizer featurizer, PatientSplit split, int count, string description)
+    {
+        ArgumentNullException.ThrowIfNull(profiles);
+        ArgumentNullException.ThrowIfNull(featurizer);
+        ArgumentNullException.ThrowIfNull(split);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var rows = profiles
+            .Where(p => split.Of(p.PatientId) == DataSplit.Train)
+            .Select(p => ResponseExamples.From(p, featurizer).FirstOrDefault())
+            .OfType<ResponseExample>()
+            .Take(count)
+            .Select(e => e.Features)
+            .ToList();
+        if (rows.Count < count)
+        {
+            throw new ArgumentException($"Only {rows.Count} training-split patients with an assessed catalog-therapy line were found; {count} were asked for.", nameof(profiles));
+        }
+
+        return Create(rows, description);
+    }
+
     /// <summary>The first <paramref name="count"/> rows (the sample's order is fixed, so this is deterministic).</summary>
     public ReferenceSample Take(int count)
     {
