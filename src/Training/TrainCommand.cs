@@ -76,11 +76,11 @@ internal static class TrainCommand
             var outside = report.Truth.BiomarkerGroups.Where(g => Math.Abs(g.DifferencePoints) > 5).ToList();
             var outsideText = string.Join(", ", outside.Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.ContextId}/{g.TherapyId} {g.DifferencePoints:+0.0;-0.0}")));
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"biomarker groups within ±5 points of the encoded rate: {report.Truth.BiomarkerGroups.Count - outside.Count} of {report.Truth.BiomarkerGroups.Count}{(outside.Count == 0 ? string.Empty : "; outside: " + outsideText)}"));
+                $"biomarker groups within ±5 points of the encoded (published) rate: {report.Truth.BiomarkerGroups.Count - outside.Count} of {report.Truth.BiomarkerGroups.Count}{(outside.Count == 0 ? string.Empty : "; outside: " + outsideText)}; of the group's mean true probability: {report.Truth.BiomarkerGroups.Count(g => Math.Abs(g.DifferenceFromTruthPoints) <= 5)} of {report.Truth.BiomarkerGroups.Count}"));
             if (output is not null)
             {
                 var written = ModelArtifacts.Write(output, version, DateOnly.FromDateTime(DateTime.UtcNow), ensemble, dataset, report, cohort);
-                stdout.WriteLine($"model {version} written to {written} (model.onnx, manifest.json, model-card.md, calibration.svg)");
+                stdout.WriteLine($"model {version} written to {written} (model.onnx, manifest.json, reference-population.json, model-card.md, calibration.svg)");
             }
 
             return 0;

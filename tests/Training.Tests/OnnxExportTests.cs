@@ -86,6 +86,20 @@ public sealed class OnnxExportTests : IDisposable
         var onnxHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(output, "model.onnx"))));
         Assert.Equal(onnxHash, manifest["onnx"]!["sha256"]!.GetValue<string>());
         Assert.Equal(ensemble.Temperature, manifest["calibration"]!["temperature"]!.GetValue<double>(), 5);
+        var referenceBytes = File.ReadAllBytes(Path.Combine(output, "reference-population.json"));
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(referenceBytes)), manifest["referencePopulation"]!["sha256"]!.GetValue<string>());
+        var reference = System.Text.Json.Nodes.JsonNode.Parse(referenceBytes)!;
+        Assert.Equal(dataset.Featurizer.Schema.Hash, reference["featureSchemaHash"]!.GetValue<string>());
+        Assert.Equal(dataset.Featurizer.Schema.Clinical.Count + dataset.Featurizer.Schema.Genomic.Count, reference["featureRanges"]!.AsArray().Count);
+        var background = reference["background"]!["rows"]!.AsArray();
+        Assert.InRange(background.Count, 10, 100);
+        Assert.Equal(dataset.Featurizer.Schema.Clinical.Count, background[0]!["clinical"]!.AsArray().Count);
+        var neighbours = reference["neighbours"]!["patients"]!.AsArray();
+        Assert.Equal(ensemble.Members[0].EmbeddingWidth, neighbours[0]!["embedding"]!.AsArray().Count);
+        var trainingPatients = dataset.Examples.Where(e => e.Split == DataSplit.Train).Select(e => e.Example.PatientId).ToHashSet();
+        Assert.All(neighbours, n => Assert.Contains(n!["id"]!.GetValue<string>(), trainingPatients));
+        var percentiles = reference["neighbours"]!["nearestDistancePercentiles"]!;
+        Assert.True(percentiles["p99"]!.GetValue<double>() >= percentiles["p50"]!.GetValue<double>());
         Assert.Equal(23, manifest["cohort"]!["seed"]!.GetValue<long>());
         var card = File.ReadAllText(Path.Combine(output, "model-card.md"));
         foreach (var section in new[] { "## Intended use", "not** a medical device", "## Calibration", "## Subgroups", "### Sex", "### Race", "## Limitations", "## Ethical considerations", "Oracle" })

@@ -32,7 +32,7 @@ public sealed class CatalogEvidence(TherapyCatalog catalog)
             var change = variant.ProteinChange ?? variant.CodingChange ?? string.Empty;
             switch (variant.Gene)
             {
-                case "EGFR" when change.Contains("L858R", StringComparison.Ordinal) || IsExon19Deletion(change):
+                case "EGFR" when IsEgfrSensitizing(change):
                     found.Add(BiomarkerKind.EgfrSensitizing);
                     break;
                 case "KRAS" when change.Contains("G12C", StringComparison.Ordinal):
@@ -107,6 +107,13 @@ public sealed class CatalogEvidence(TherapyCatalog catalog)
         }
 
         return new EvidenceMatch(therapyId, null, BiomarkerKind.BiomarkerNegative, therapy.Unselected.Orr, "none (unselected population)", therapy.Unselected.Source);
+    }
+
+    /// <summary>EGFR p.L858R or an exon 19 in-frame deletion: the sensitizing variants of the catalog (and of the featurizer).</summary>
+    public static bool IsEgfrSensitizing(string proteinChange)
+    {
+        ArgumentNullException.ThrowIfNull(proteinChange);
+        return proteinChange.Contains("L858R", StringComparison.Ordinal) || IsExon19Deletion(proteinChange);
     }
 
     // Exon 19 in-frame deletions span codons 746–759 (e.g. p.E746_A750del).

@@ -10,7 +10,7 @@ namespace Precision.Training.Evaluation;
 
 /// <summary>
 /// Writes what the portal will serve for one model version: <c>model.onnx</c>, <c>manifest.json</c> (identity, inputs,
-/// outputs, hashes, calibration, metrics) and <c>model-card.md</c> with <c>calibration.svg</c>.
+/// outputs, hashes, calibration, metrics), <c>reference-population.json</c> and <c>model-card.md</c> with <c>calibration.svg</c>.
 /// </summary>
 public static class ModelArtifacts
 {
@@ -25,6 +25,8 @@ public static class ModelArtifacts
         var schema = dataset.Featurizer.Schema;
         var onnx = OnnxExport.ToOnnx(ensemble, schema.Clinical.Count, schema.Genomic.Count, schema.TherapyIds.Count, version);
         File.WriteAllBytes(Path.Combine(directory, "model.onnx"), onnx);
+        var reference = System.Text.Encoding.UTF8.GetBytes(ReferencePopulation.Build(version, ensemble, dataset).ToJsonString() + "\n");
+        File.WriteAllBytes(Path.Combine(directory, ReferencePopulation.FileName), reference);
 
         var cohortManifestPath = Path.Combine(cohortDirectory, "manifest.json");
         var cohortManifest = File.Exists(cohortManifestPath) ? JsonNode.Parse(File.ReadAllText(cohortManifestPath)) : null;
@@ -58,8 +60,10 @@ public static class ModelArtifacts
                 Tensor(OnnxExport.ProbabilityOutput, null),
                 Tensor(OnnxExport.EmbeddingOutput, ensemble.Members[0].EmbeddingWidth)),
             ["onnx"] = new JsonObject { ["file"] = "model.onnx", ["sha256"] = Sha256(onnx), ["opset"] = 17, ["irVersion"] = 8 },
+            ["referencePopulation"] = new JsonObject { ["file"] = ReferencePopulation.FileName, ["sha256"] = Sha256(reference) },
+            ["catalogPrior"] = "the network adds its output to the logit of the catalog's published response rate of the best matching biomarker context (computed in the graph from the inputs)",
             ["ensembleMembers"] = ensemble.Members.Count,
-            ["calibration"] = new JsonObject { ["method"] = "temperature scaling of the mean member logit, fitted on the validation split", ["temperature"] = Math.Round(ensemble.Temperature, 6) },
+            ["calibration"] = new JsonObject { ["method"] = "temperature scaling of the mean member logit, fitted on the validation split; member_probabilities use the same temperature", ["temperature"] = Math.Round(ensemble.Temperature, 6) },
             ["metrics"] = JsonSerializer.SerializeToNode(new { report.Overall, report.Truth.MeanAbsoluteErrorToTruth, report.Truth.CalibrationErrorToTruth, report.Truth.MeanPatientRankCorrelation }),
         };
         File.WriteAllText(Path.Combine(directory, "manifest.json"), manifest.ToJsonString(Indented) + "\n");

@@ -26,7 +26,7 @@ internal static class ModelCard
         card.AppendLine(c, $"A synthetic mCODE cohort from `precision-cohort` (seed {cohortManifest?["seed"]}, {cohortManifest?["patientCount"]} patients), read through the portal's own FHIR mapper and featurizer. Rows are (patient, catalog therapy received, observed best response); {dataset.Examples.Count:N0} rows, split by patient: train {splits.GetValueOrDefault(Inference.Features.DataSplit.Train):N0}, validation {splits.GetValueOrDefault(Inference.Features.DataSplit.Validation):N0}, test {splits.GetValueOrDefault(Inference.Features.DataSplit.Test):N0}. Response probabilities in the generator come from published response rates with modelling assumptions (docs/cohort.md); the model can only be as right as those.");
         card.AppendLine();
         card.AppendLine("## Model");
-        card.AppendLine("A deep ensemble of small networks: a genomic encoder and a clinical encoder form a patient embedding; the candidate therapy is embedded and combined with it (including an element-wise product), and a head gives the logit of response. Members differ by random seed. The mean logit is divided by a temperature fitted on the validation split (calibration); the members' spread gives the uncertainty interval.");
+        card.AppendLine("A deep ensemble of small networks: a genomic encoder and a clinical encoder form a patient embedding; the candidate therapy is embedded and combined with it (including an element-wise product), and a head gives a correction that is added to the logit of the catalog's published response rate for the patient's best matching biomarker context (the *catalog prior*, computed inside the graph from the same inputs). The network therefore learns how a patient departs from the published evidence — performance status, labs, line of therapy, other biomarkers — and a rare biomarker–therapy pair starts from its published rate rather than from the handful of patients who received it. Because the synthetic truth is built on the same catalog, this prior is unusually well matched here; on real data it would be the evidence base the model is checked against. Members differ by random seed. The mean logit is divided by a temperature fitted on the validation split (calibration); the members' spread gives the uncertainty interval.");
         card.AppendLine();
         card.AppendLine("## Performance on held-out patients");
         card.AppendLine("| Predictor | AUROC | AUPRC | Brier | ECE (10 bins) |");
@@ -55,12 +55,17 @@ internal static class ModelCard
         card.AppendLine();
         card.AppendLine("Predicted vs encoded response rate per biomarker group (catalog context × therapy, ≥ 10 test patients):");
         card.AppendLine();
-        card.AppendLine("| Context | Therapy | Patients | Encoded (published) | Mean true | Mean predicted | Difference (points) |");
-        card.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        card.AppendLine("| Context | Therapy | Patients | Encoded (published) | Mean true | Mean predicted | vs published (points) | vs mean true (points) |");
+        card.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var g in report.Truth.BiomarkerGroups)
         {
-            card.AppendLine(c, $"| {g.ContextId} | {g.TherapyId} | {g.Patients} | {g.EncodedRate:0.00} | {g.MeanTrue:0.00} | {g.MeanPredicted:0.00} | {g.DifferencePoints:+0.0;-0.0} |");
+            card.AppendLine(c, $"| {g.ContextId} | {g.TherapyId} | {g.Patients} | {g.EncodedRate:0.00} | {g.MeanTrue:0.00} | {g.MeanPredicted:0.00} | {g.DifferencePoints:+0.0;-0.0} | {g.DifferenceFromTruthPoints:+0.0;-0.0} |");
         }
+
+        var withinPublished = report.Truth.BiomarkerGroups.Count(g => Math.Abs(g.DifferencePoints) <= 5);
+        var withinTruth = report.Truth.BiomarkerGroups.Count(g => Math.Abs(g.DifferenceFromTruthPoints) <= 5);
+        card.AppendLine();
+        card.AppendLine(c, $"Within ±5 points: {withinPublished} of {report.Truth.BiomarkerGroups.Count} groups against the published rate, {withinTruth} of {report.Truth.BiomarkerGroups.Count} against the group's mean true probability. The published rate is the trial population's; the modifiers (performance status, labs, line, age) move each group's true rate away from it, and the model follows the truth, so a group can miss the published rate while matching its own patients. Groups of 10–20 patients are noisy.");
 
         card.AppendLine();
         card.AppendLine("## Subgroups");

@@ -14,6 +14,9 @@ public sealed record SubgroupMetrics(string Dimension, string Group, int Example
 public sealed record BiomarkerGroupRate(string ContextId, string TherapyId, int Patients, double EncodedRate, double MeanTrue, double MeanPredicted)
 {
     public double DifferencePoints => 100 * (MeanPredicted - EncodedRate);
+
+    /// <summary>Predicted minus the group's mean true probability: the encoded rate after the modifiers that apply to these patients.</summary>
+    public double DifferenceFromTruthPoints => 100 * (MeanPredicted - MeanTrue);
 }
 
 /// <summary>How the model compares with the counterfactual truth only a synthetic cohort has.</summary>
@@ -136,7 +139,7 @@ public static class ModelEvaluation
         return ensemble.Predict(clinical, genomic, therapy).Calibrated;
     }
 
-    private static string AgeBand(int? age) => age switch
+    internal static string AgeBand(int? age) => age switch
     {
         null => "Unknown",
         < 50 => "< 50",

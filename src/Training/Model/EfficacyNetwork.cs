@@ -1,3 +1,4 @@
+using Precision.Inference.Features;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -6,8 +7,11 @@ namespace Precision.Training.Model;
 
 /// <summary>
 /// One ensemble member: a genomic encoder and a clinical encoder whose outputs form the patient embedding, a therapy
-/// embedding, and a head over [patient, therapy, patient ⊙ therapy] that gives the logit of response. Conditioning on
-/// the therapy lets one forward pass score any catalog therapy; the product term carries biomarker × therapy effects.
+/// embedding, and a head over [patient, therapy, patient ⊙ therapy, catalog prior] that gives the logit of response.
+/// Conditioning on the therapy lets one forward pass score any catalog therapy; the product term carries biomarker ×
+/// therapy effects. The head's output is added to the logit of the catalog's published rate (<see cref="CatalogPrior"/>):
+/// the network learns how this patient departs from the evidence, so rare biomarker–therapy pairs start from their
+/// published rate instead of from what the network saw in a handful of patients.
 /// </summary>
 public sealed class EfficacyNetwork : nn.Module<Tensor, Tensor, Tensor, (Tensor Logit, Tensor Embedding)>
 {
@@ -15,14 +19,16 @@ public sealed class EfficacyNetwork : nn.Module<Tensor, Tensor, Tensor, (Tensor 
     private readonly Sequential _clinical;
     private readonly Linear _therapy;
     private readonly Sequential _head;
+    private readonly CatalogPrior _prior;
 
-    public EfficacyNetwork(int clinicalWidth, int genomicWidth, int therapyCount, int hidden = 32, int embedding = 16)
+    public EfficacyNetwork(int clinicalWidth, int genomicWidth, int therapyCount, CatalogPrior prior, int hidden = 32, int embedding = 16)
         : base(nameof(EfficacyNetwork))
     {
+        _prior = prior ?? throw new ArgumentNullException(nameof(prior));
         _genomic = nn.Sequential(("g1", nn.Linear(genomicWidth, hidden)), ("g_relu", nn.ReLU()), ("g2", nn.Linear(hidden, embedding)));
         _clinical = nn.Sequential(("c1", nn.Linear(clinicalWidth, hidden)), ("c_relu", nn.ReLU()), ("c2", nn.Linear(hidden, embedding)));
         _therapy = nn.Linear(therapyCount, 2 * embedding, hasBias: false);
-        _head = nn.Sequential(("h1", nn.Linear(6 * embedding, hidden)), ("h_relu", nn.ReLU()), ("h2", nn.Linear(hidden, 1)));
+        _head = nn.Sequential(("h1", nn.Linear((6 * embedding) + 2, hidden)), ("h_relu", nn.ReLU()), ("h2", nn.Linear(hidden, 1)));
         EmbeddingWidth = 2 * embedding;
         RegisterComponents();
     }
@@ -30,11 +36,36 @@ public sealed class EfficacyNetwork : nn.Module<Tensor, Tensor, Tensor, (Tensor 
     /// <summary>Width of the patient embedding (clinical and genomic parts side by side).</summary>
     public int EmbeddingWidth { get; }
 
+    public CatalogPrior Prior => _prior;
+
     public override (Tensor Logit, Tensor Embedding) forward(Tensor clinical, Tensor genomic, Tensor therapy)
     {
+        var (priorLogit, biomarkerContext) = PriorOf(_prior, clinical, genomic, therapy);
         var patient = cat([_clinical.forward(clinical), _genomic.forward(genomic)], 1);
         var conditioned = _therapy.forward(therapy);
-        var logit = _head.forward(cat([patient, conditioned, patient * conditioned], 1)).squeeze(1);
-        return (logit, patient);
+        var residual = _head.forward(cat([patient, conditioned, patient * conditioned, priorLogit, biomarkerContext], 1));
+        return ((residual + priorLogit).squeeze(1), patient);
+    }
+
+    /// <summary>
+    /// The catalog prior as tensors, [N, 1] each: logit of the published rate and 1 where a biomarker-defined context matched.
+    /// The ONNX export writes exactly these operations.
+    /// </summary>
+    public static (Tensor Logit, Tensor BiomarkerContext) PriorOf(CatalogPrior prior, Tensor clinical, Tensor genomic, Tensor therapy)
+    {
+        ArgumentNullException.ThrowIfNull(prior);
+        ArgumentNullException.ThrowIfNull(clinical);
+        var j = prior.Entries.Count;
+        using var cancerApplies = tensor(prior.CancerApplies, [prior.ClinicalWidth, j]);
+        using var biomarkerPresent = tensor(prior.BiomarkerPresent, [prior.GenomicWidth, j]);
+        using var notRequired = tensor(prior.BiomarkerNotRequired, [j]);
+        using var therapyIs = tensor(prior.TherapyIs, [prior.TherapyWidth, j]);
+        using var score = tensor(prior.Score, [j]);
+        var biomarker = (genomic.matmul(biomarkerPresent) + notRequired).clamp_max(1f);
+        var matched = clinical.matmul(cancerApplies) * biomarker * therapy.matmul(therapyIs) * score;
+        var best = matched.max(1, keepdim: true).values;
+        var tier = best.floor();
+        var rate = (best - tier).clamp(CatalogPrior.MinimumRate, CatalogPrior.MaximumRate);
+        return ((rate / (1f - rate)).log(), (tier - 1f).clamp(0f, 1f));
     }
 }

@@ -43,18 +43,32 @@ public sealed class TrainedEnsemble : IDisposable
     /// <summary>Calibration: the mean member logit is divided by this before the sigmoid.</summary>
     public double Temperature { get; }
 
-    /// <summary>Calibrated probability of response for each row, and every member's own probability.</summary>
+    /// <summary>Calibrated probability of response for each row, and every member's own probability (its logit divided by the same temperature).</summary>
     public (double[] Calibrated, double[][] PerMember) Predict(Tensor clinical, Tensor genomic, Tensor therapy)
     {
         ArgumentNullException.ThrowIfNull(clinical);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var logits = stack([.. Members.Select(m => m.forward(clinical, genomic, therapy).Logit)], 0); // [members, rows]
-        var perMember = sigmoid(logits).transpose(0, 1).contiguous().data<float>().ToArray();
+        var perMember = sigmoid(logits / Temperature).transpose(0, 1).contiguous().data<float>().ToArray();
         var calibrated = sigmoid(logits.mean([0]) / Temperature).data<float>().ToArray();
         var rows = (int)clinical.shape[0];
         return ([.. calibrated.Select(p => (double)p)],
             [.. Enumerable.Range(0, rows).Select(r => perMember.Skip(r * Members.Count).Take(Members.Count).Select(p => (double)p).ToArray())]);
+    }
+
+    /// <summary>The patient embedding (members' embeddings averaged, as the ONNX <c>embedding</c> output), one row per patient.</summary>
+    public float[][] Embed(Tensor clinical, Tensor genomic, int therapyWidth)
+    {
+        ArgumentNullException.ThrowIfNull(clinical);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var rows = clinical.shape[0];
+        using var noTherapy = zeros(rows, therapyWidth);
+        var mean = stack([.. Members.Select(m => m.forward(clinical, genomic, noTherapy).Embedding)], 0).mean([0]);
+        var width = (int)mean.shape[1];
+        var values = mean.contiguous().data<float>().ToArray();
+        return [.. Enumerable.Range(0, (int)rows).Select(r => values.AsSpan(r * width, width).ToArray())];
     }
 
     public void Dispose()
@@ -87,10 +101,11 @@ public static class EnsembleTrainer
         InitializeDeviceType(DeviceType.CPU);
         set_num_threads(options.Threads);
         var schema = dataset.Featurizer.Schema;
+        var prior = new CatalogPrior(dataset.Catalog, schema);
         var members = new List<EfficacyNetwork>();
         for (var member = 0; member < options.Members; member++)
         {
-            members.Add(TrainMember(member, options, train, validation, schema, progress));
+            members.Add(TrainMember(member, options, train, validation, schema, prior, progress));
         }
 
         var temperature = FitTemperature(members, validation);
@@ -99,11 +114,11 @@ public static class EnsembleTrainer
         return new TrainedEnsemble(members, temperature);
     }
 
-    private static EfficacyNetwork TrainMember(int member, EnsembleTrainingOptions options, Batch train, Batch validation, FeatureSchema schema, IProgress<EpochProgress>? progress)
+    private static EfficacyNetwork TrainMember(int member, EnsembleTrainingOptions options, Batch train, Batch validation, FeatureSchema schema, CatalogPrior prior, IProgress<EpochProgress>? progress)
     {
         random.manual_seed(options.Seed + (7919 * member));
         var shuffle = new Random(unchecked((int)(options.Seed + member)));
-        var network = new EfficacyNetwork(schema.Clinical.Count, schema.Genomic.Count, schema.TherapyIds.Count);
+        var network = new EfficacyNetwork(schema.Clinical.Count, schema.Genomic.Count, schema.TherapyIds.Count, prior);
         using var optimizer = optim.AdamW(network.parameters(), lr: options.LearningRate, weight_decay: options.WeightDecay);
         var best = double.MaxValue;
         Dictionary<string, Tensor>? bestWeights = null;

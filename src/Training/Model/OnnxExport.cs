@@ -8,7 +8,8 @@ namespace Precision.Training.Model;
 /// <summary>
 /// Writes the trained ensemble as one ONNX graph (IR 8, opset 17, dynamic batch "N"), from C#:
 /// inputs <c>clinical</c> [N, C], <c>genomic</c> [N, G], <c>therapy</c> [N, T];
-/// outputs <c>member_probabilities</c> [N, members], <c>probability</c> [N] (calibrated: sigmoid(mean logit / temperature))
+/// outputs <c>member_probabilities</c> [N, members] (each sigmoid(member logit / temperature)), <c>probability</c> [N]
+/// (calibrated: sigmoid(mean logit / temperature))
 /// and <c>embedding</c> [N, E] (the members' patient embeddings averaged, for similar-patient search).
 /// </summary>
 public static class OnnxExport
@@ -28,6 +29,7 @@ public static class OnnxExport
         graph.Input.Add(Value(GenomicInput, genomicWidth));
         graph.Input.Add(Value(TherapyInput, therapyCount));
 
+        AddCatalogPrior(graph, ensemble.Members[0].Prior);
         var logits = new List<string>();
         var embeddings = new List<string>();
         for (var m = 0; m < ensemble.Members.Count; m++)
@@ -53,18 +55,21 @@ public static class OnnxExport
             graph.Node.Add(Concat([clinical, genomic], $"m{m}.patient"));
             var conditioned = Linear(TherapyInput, "_therapy", $"m{m}.therapy", bias: false);
             graph.Node.Add(Node("Mul", [$"m{m}.patient", conditioned], $"m{m}.product"));
-            graph.Node.Add(Concat([$"m{m}.patient", conditioned, $"m{m}.product"], $"m{m}.head.input"));
-            logits.Add(Linear(Relu(Linear($"m{m}.head.input", "_head.h1", $"m{m}.h1"), $"m{m}.h1.relu"), "_head.h2", $"m{m}.logit"));
+            graph.Node.Add(Concat([$"m{m}.patient", conditioned, $"m{m}.product", PriorLogit, PriorBiomarkerContext], $"m{m}.head.input"));
+            var residual = Linear(Relu(Linear($"m{m}.head.input", "_head.h1", $"m{m}.h1"), $"m{m}.h1.relu"), "_head.h2", $"m{m}.residual");
+            graph.Node.Add(Node("Add", [residual, PriorLogit], $"m{m}.logit"));
+            logits.Add($"m{m}.logit");
             embeddings.Add($"m{m}.patient");
         }
 
         graph.Node.Add(Concat(logits, "logits"));
-        graph.Node.Add(Node("Sigmoid", ["logits"], MemberProbabilitiesOutput));
+        graph.Initializer.Add(Scalar("temperature", (float)ensemble.Temperature));
+        graph.Node.Add(Node("Div", ["logits", "temperature"], "member_calibrated_logits"));
+        graph.Node.Add(Node("Sigmoid", ["member_calibrated_logits"], MemberProbabilitiesOutput));
         var mean = Node("ReduceMean", ["logits"], "mean_logit");
         mean.Attribute.Add(new AttributeProto { Name = "axes", Ints = { 1 }, Type = AttributeProto.Types.AttributeType.Ints });
         mean.Attribute.Add(new AttributeProto { Name = "keepdims", I = 0, Type = AttributeProto.Types.AttributeType.Int });
         graph.Node.Add(mean);
-        graph.Initializer.Add(Scalar("temperature", (float)ensemble.Temperature));
         graph.Node.Add(Node("Div", ["mean_logit", "temperature"], "calibrated_logit"));
         graph.Node.Add(Node("Sigmoid", ["calibrated_logit"], ProbabilityOutput));
         var sum = embeddings[0];
@@ -89,6 +94,52 @@ public static class OnnxExport
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = 17 });
         return model.ToByteArray();
+    }
+
+    private const string PriorLogit = "prior.logit";
+    private const string PriorBiomarkerContext = "prior.biomarker_context";
+
+    /// <summary>The catalog prior, shared by all members: the same operations as <see cref="EfficacyNetwork.PriorOf"/>.</summary>
+    private static void AddCatalogPrior(GraphProto graph, Inference.Features.CatalogPrior prior)
+    {
+        var j = prior.Entries.Count;
+        graph.Initializer.Add(Constant("prior.cancer_applies", prior.CancerApplies, prior.ClinicalWidth, j));
+        graph.Initializer.Add(Constant("prior.biomarker_present", prior.BiomarkerPresent, prior.GenomicWidth, j));
+        graph.Initializer.Add(Constant("prior.biomarker_not_required", prior.BiomarkerNotRequired, j));
+        graph.Initializer.Add(Constant("prior.therapy_is", prior.TherapyIs, prior.TherapyWidth, j));
+        graph.Initializer.Add(Constant("prior.score", prior.Score, j));
+        graph.Initializer.Add(Scalar("prior.zero", 0f));
+        graph.Initializer.Add(Scalar("prior.one", 1f));
+        graph.Initializer.Add(Scalar("prior.minimum_rate", Inference.Features.CatalogPrior.MinimumRate));
+        graph.Initializer.Add(Scalar("prior.maximum_rate", Inference.Features.CatalogPrior.MaximumRate));
+        graph.Node.Add(Node("MatMul", [GenomicInput, "prior.biomarker_present"], "prior.biomarker_count"));
+        graph.Node.Add(Node("Add", ["prior.biomarker_count", "prior.biomarker_not_required"], "prior.biomarker_sum"));
+        graph.Node.Add(Node("Min", ["prior.biomarker_sum", "prior.one"], "prior.biomarker"));
+        graph.Node.Add(Node("MatMul", [ClinicalInput, "prior.cancer_applies"], "prior.cancer"));
+        graph.Node.Add(Node("MatMul", [TherapyInput, "prior.therapy_is"], "prior.therapy"));
+        graph.Node.Add(Node("Mul", ["prior.cancer", "prior.biomarker"], "prior.cancer_biomarker"));
+        graph.Node.Add(Node("Mul", ["prior.cancer_biomarker", "prior.therapy"], "prior.match"));
+        graph.Node.Add(Node("Mul", ["prior.match", "prior.score"], "prior.scored"));
+        var max = Node("ReduceMax", ["prior.scored"], "prior.best");
+        max.Attribute.Add(new AttributeProto { Name = "axes", Ints = { 1 }, Type = AttributeProto.Types.AttributeType.Ints });
+        max.Attribute.Add(new AttributeProto { Name = "keepdims", I = 1, Type = AttributeProto.Types.AttributeType.Int });
+        graph.Node.Add(max);
+        graph.Node.Add(Node("Floor", ["prior.best"], "prior.tier"));
+        graph.Node.Add(Node("Sub", ["prior.best", "prior.tier"], "prior.fraction"));
+        graph.Node.Add(Node("Clip", ["prior.fraction", "prior.minimum_rate", "prior.maximum_rate"], "prior.rate"));
+        graph.Node.Add(Node("Sub", ["prior.one", "prior.rate"], "prior.non_rate"));
+        graph.Node.Add(Node("Div", ["prior.rate", "prior.non_rate"], "prior.odds"));
+        graph.Node.Add(Node("Log", ["prior.odds"], PriorLogit));
+        graph.Node.Add(Node("Sub", ["prior.tier", "prior.one"], "prior.tier_above_one"));
+        graph.Node.Add(Node("Clip", ["prior.tier_above_one", "prior.zero", "prior.one"], PriorBiomarkerContext));
+    }
+
+    private static TensorProto Constant(string name, float[] values, params long[] dims)
+    {
+        var tensor = new TensorProto { Name = name, DataType = 1 };
+        tensor.Dims.AddRange(dims);
+        tensor.FloatData.AddRange(values);
+        return tensor;
     }
 
     private static NodeProto Node(string op, IEnumerable<string> inputs, string output)
