@@ -154,6 +154,48 @@ public sealed class ExplanationsModelTests(ExplanationsFixture fixture) : IClass
     }
 
     [Fact]
+    public void Model_1_1_0_with_its_own_reference_population_and_the_default_size_keeps_efficiency_and_states_the_sample()
+    {
+        using var scorer = fixture.RealModel("1.1.0");
+        var explainer = new ShapleyExplainer(scorer, fixture.Featurizer, fixture.Reference);
+        var profile = fixture.MapFixture("breast-erbb2-amplification.json");
+
+        var explanation = explainer.Explain(profile, AsOf, 0).Explanation!;
+
+        Assert.Equal(100, fixture.Reference.Count);
+        Assert.Equal(new ShapleyOptions().ReferenceSize, explanation.ReferenceSize);
+        Assert.Contains("the first 32 rows of: 100 training patients drawn at random (seed 42)", explanation.ReferenceDescription, StringComparison.Ordinal);
+        Assert.Contains("reference population of model 1.1.0", explanation.Summary, StringComparison.Ordinal);
+        Assert.Contains(explanation.Players, p => p.Name == "ERBB2 amplification");
+        Assert.All(explanation.Therapies, t => Assert.Equal(t.Prediction - t.Baseline, t.ContributionSum, 1e-4));
+        Assert.True(explanation.RowsScored <= (1L << explanation.Players.Count) * 32 * 22);
+    }
+
+    [Fact]
+    public void A_reference_population_of_another_feature_schema_is_refused_and_training_rows_come_from_the_training_split_only()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"reference-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, File.ReadAllText(Path.Combine(fixture.Root, "models", "efficacy", "1.1.0", "reference-population.json")).Replace(fixture.Schema.Hash, new string('0', 64), StringComparison.Ordinal));
+        try
+        {
+            var error = Assert.Throws<InvalidDataException>(() => ReferenceSample.Load(path, fixture.Schema));
+            Assert.Contains("was made with feature schema 0000", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        var split = new PatientSplit(ExplanationsFixture.SplitSeed);
+        var sample = ReferenceSample.FromTrainingProfiles(fixture.Generated, fixture.Featurizer, split, 20, "generated");
+        var expected = fixture.Generated.Where(p => split.Of(p.PatientId) == DataSplit.Train)
+            .Select(p => ResponseExamples.From(p, fixture.Featurizer).FirstOrDefault()).OfType<ResponseExample>().Take(20).ToList();
+        Assert.Equal(20, sample.Count);
+        Assert.Equal(expected[7].Features.Clinical, sample.Row(7).Clinical);
+        Assert.Throws<ArgumentException>(() => ReferenceSample.FromTrainingProfiles(fixture.Generated.Take(3), fixture.Featurizer, split, 20, "too few"));
+    }
+
+    [Fact]
     public void Generated_patients_mostly_have_at_most_14_players_and_larger_ones_are_sampled_with_errors()
     {
         var counts = fixture.Generated.Take(100).Select(p =>

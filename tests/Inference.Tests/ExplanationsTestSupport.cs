@@ -188,8 +188,8 @@ public sealed class ExplanationsFixture
             return Mapper.Map(generated.Patient.Id, resources);
         }).ToList();
         Generated = profiles;
-        Reference = ReferenceSample.FromTrainingProfiles(profiles, Featurizer, new PatientSplit(SplitSeed), 64,
-            $"training-split patients of the seed-{CohortSeed} cohort in index order, features at the start of their first assessed catalog-therapy line");
+        // Model 1.1.0's reference population: 100 training patients of the same cohort and feature schema as 1.0.0.
+        Reference = ReferenceSample.Load(Path.Combine(Root, "models", "efficacy", "1.1.0", "reference-population.json"), Featurizer.Schema);
         ModelBytes = File.ReadAllBytes(Path.Combine(Root, "models", "efficacy", "1.0.0", "model.onnx"));
     }
 
@@ -209,8 +209,9 @@ public sealed class ExplanationsFixture
 
     public FeatureSchema Schema => Featurizer.Schema;
 
-    internal OrtTestScorer RealModel() =>
-        new(ModelBytes, Schema.Clinical.Count, Schema.Genomic.Count, Schema.TherapyIds.Count, "probability");
+    internal OrtTestScorer RealModel(string version = "1.0.0") =>
+        new(version == "1.0.0" ? ModelBytes : File.ReadAllBytes(Path.Combine(Root, "models", "efficacy", version, "model.onnx")),
+            Schema.Clinical.Count, Schema.Genomic.Count, Schema.TherapyIds.Count, "probability");
 
     public PatientProfile MapFixture(string fixture)
     {

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Precision.Inference.Features;
 
 namespace Precision.Inference.Explanations;
@@ -69,6 +72,50 @@ public sealed class ReferenceSample
 
         return new ReferenceSample(clinical, genomic, rows.Count, clinicalWidth, genomicWidth, description);
     }
+
+    /// <summary>
+    /// The fixed reference sample a model version ships with: the <c>background</c> of its
+    /// <c>reference-population.json</c> (written by precision-train), refused unless it was made with <paramref name="schema"/>.
+    /// </summary>
+    public static ReferenceSample Load(string referencePopulationPath, FeatureSchema schema)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(referencePopulationPath);
+        ArgumentNullException.ThrowIfNull(schema);
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(File.ReadAllText(referencePopulationPath));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{referencePopulationPath} is not valid JSON: {e.Message}", e);
+        }
+
+        var hash = root?["featureSchemaHash"]?.GetValue<string>();
+        if (hash != schema.Hash)
+        {
+            throw new InvalidDataException($"{referencePopulationPath} was made with feature schema {hash ?? "(none)"}, not {schema.Hash}; use the reference population of the model being explained.");
+        }
+
+        var background = root?["background"] ?? throw new InvalidDataException($"{referencePopulationPath} has no background (reference sample).");
+        var rows = (background["rows"]?.AsArray() ?? throw new InvalidDataException($"{referencePopulationPath} has no background rows."))
+            .Select((row, i) => new PatientFeatures(Floats(row?["clinical"], referencePopulationPath, i), Floats(row?["genomic"], referencePopulationPath, i)))
+            .ToList();
+        if (rows.Any(r => r.Clinical.Length != schema.Clinical.Count || r.Genomic.Length != schema.Genomic.Count))
+        {
+            throw new InvalidDataException($"{referencePopulationPath} has background rows whose widths do not match feature schema {schema.Hash[..12]}.");
+        }
+
+        var version = root?["modelVersion"]?.GetValue<string>();
+        var description = (background["description"]?.GetValue<string>() ?? "training patients")
+            + (version is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; reference population of model {version}"));
+        return Create(rows, description);
+    }
+
+    private static float[] Floats(JsonNode? node, string path, int row) =>
+        node is JsonArray array
+            ? [.. array.Select(v => v?.GetValue<float>() ?? throw new InvalidDataException($"{path}: background row {row} has an empty value."))]
+            : throw new InvalidDataException($"{path}: background row {row} lacks its clinical or genomic values.");
 
     /// <summary>
     /// The training population's rows: of <paramref name="profiles"/> in their given order, the patients

@@ -42,10 +42,11 @@ public sealed class ShapleyEngine
         }
 
         _scorer = scorer;
-        _reference = reference;
+        _reference = reference.Count > _options.ReferenceSize ? reference.Take(_options.ReferenceSize) : reference;
         _clinicalWidth = scorer.ClinicalWidth;
         _genomicWidth = scorer.GenomicWidth;
         var width = FeatureWidth;
+        reference = _reference;
         _referenceRows = new float[reference.Count * width];
         for (var r = 0; r < reference.Count; r++)
         {
@@ -54,6 +55,7 @@ public sealed class ShapleyEngine
         }
     }
 
+    /// <summary>The reference rows in use (the sample cut to <see cref="ShapleyOptions.ReferenceSize"/>).</summary>
     public ReferenceSample Reference => _reference;
 
     public ShapleyOptions Options => _options;

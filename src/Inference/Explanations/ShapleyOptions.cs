@@ -9,6 +9,12 @@ public sealed record ShapleyOptions
     /// <summary>Up to this many players, exact Shapley over all 2^k coalitions; above it, permutation sampling.</summary>
     public int MaxExactPlayers { get; init; } = 14;
 
+    /// <summary>
+    /// Reference rows used: the first this many of the sample (all when it has fewer). Cost grows linearly with it (exact:
+    /// up to 2^k × rows × therapies model rows); the baseline's sampling error shrinks with its square root.
+    /// </summary>
+    public int ReferenceSize { get; init; } = 32;
+
     /// <summary>Permutations drawn when sampling (an even number: each is paired with its reverse, antithetic sampling).</summary>
     public int Permutations { get; init; } = 128;
 
@@ -36,5 +42,6 @@ public sealed record ShapleyOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRowsPerRun, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReferenceSize, 1);
     }
 }
