@@ -22,7 +22,7 @@ public sealed record ShapleyOptions
     public int Seed { get; init; } = 20261129;
 
     /// <summary>Rows handed to one <see cref="Runtime.IBatchScorer.Score"/> call (rounded down to a multiple of the therapies explained).</summary>
-    public int MaxRowsPerRun { get; init; } = 16_384;
+    public int MaxRowsPerRun { get; init; } = 4_096;
 
     /// <summary>
     /// Score each distinct input row once. A reference row that already agrees with the patient on a player's features
