@@ -1,0 +1,516 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.Intrinsics.X86;
+using Precision.Inference.Features;
+using Precision.Inference.Runtime;
+
+namespace Precision.Inference.Explanations;
+
+/// <summary>
+/// Interventional Shapley values over a fixed reference sample, for many therapies at once, through one
+/// <see cref="IBatchScorer"/>. The value of a coalition S for a therapy is the mean over the reference rows r of
+/// f(x_S, r_¬S): players in S take the patient's features, the others the reference row's.
+/// <para>
+/// Exact (k ≤ <see cref="ShapleyOptions.MaxExactPlayers"/>): all 2^k coalitions × reference rows × therapies go to the
+/// scorer as a few large runs (chunks of <see cref="ShapleyOptions.MaxRowsPerRun"/> rows), then the Shapley weights
+/// |S|!(k−|S|−1)!/k! combine the coalition values. Above: permutation sampling with antithetic pairs and a standard
+/// error per value. Either way the values sum to prediction − baseline: exactly when exact, per permutation when sampled.
+/// </para>
+/// The players must partition the features: every clinical and genomic feature belongs to exactly one player.
+/// The engine keeps no per-call state: concurrent calls are safe when the scorer's are.
+/// </summary>
+public sealed class ShapleyEngine
+{
+    private readonly IBatchScorer _scorer;
+    private readonly ReferenceSample _reference;
+    private readonly ShapleyOptions _options;
+    private readonly int _clinicalWidth;
+    private readonly int _genomicWidth;
+    private readonly float[] _referenceRows;
+
+    public ShapleyEngine(IBatchScorer scorer, ReferenceSample reference, ShapleyOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(scorer);
+        ArgumentNullException.ThrowIfNull(reference);
+        _options = options ?? new ShapleyOptions();
+        _options.Validate();
+        if (reference.ClinicalWidth != scorer.ClinicalWidth || reference.GenomicWidth != scorer.GenomicWidth)
+        {
+            throw new ArgumentException(
+                $"The reference sample has {reference.ClinicalWidth} clinical and {reference.GenomicWidth} genomic features; the model takes {scorer.ClinicalWidth} and {scorer.GenomicWidth}.",
+                nameof(reference));
+        }
+
+        _scorer = scorer;
+        _reference = reference.Count > _options.ReferenceSize ? reference.Take(_options.ReferenceSize) : reference;
+        _clinicalWidth = scorer.ClinicalWidth;
+        _genomicWidth = scorer.GenomicWidth;
+        var width = FeatureWidth;
+        reference = _reference;
+        _referenceRows = new float[reference.Count * width];
+        for (var r = 0; r < reference.Count; r++)
+        {
+            reference.Clinical.Slice(r * _clinicalWidth, _clinicalWidth).CopyTo(_referenceRows.AsSpan(r * width));
+            reference.Genomic.Slice(r * _genomicWidth, _genomicWidth).CopyTo(_referenceRows.AsSpan((r * width) + _clinicalWidth));
+        }
+    }
+
+    /// <summary>The reference rows in use (the sample cut to <see cref="ShapleyOptions.ReferenceSize"/>).</summary>
+    public ReferenceSample Reference => _reference;
+
+    public ShapleyOptions Options => _options;
+
+    private int FeatureWidth => _clinicalWidth + _genomicWidth;
+
+    /// <summary>Model rows an exact computation would score for this patient and these players (after skipping identical rows).</summary>
+    public long ExactRowCount(PatientFeatures patient, IReadOnlyList<ExplanationPlayer> players, int therapyCount)
+    {
+        var plan = Prepare(patient, players);
+        return PlannedExactPatientRows(plan) * therapyCount;
+    }
+
+    /// <summary>Shapley values of <paramref name="players"/> for the therapies at <paramref name="therapies"/> (indices into the model's one-hot).</summary>
+    public ShapleyValues Compute(PatientFeatures patient, IReadOnlyList<ExplanationPlayer> players, IReadOnlyList<int> therapies, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(therapies);
+        if (therapies.Count == 0 || therapies.Any(t => t < 0 || t >= _scorer.TherapyWidth) || therapies.Distinct().Count() != therapies.Count)
+        {
+            throw new ArgumentException($"Therapies must be distinct indices in 0..{_scorer.TherapyWidth - 1}.", nameof(therapies));
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var plan = Prepare(patient, players);
+        return plan.Players <= _options.MaxExactPlayers
+            ? ComputeExact(plan, therapies, stopwatch, cancellationToken)
+            : ComputeSampled(plan, therapies, stopwatch, cancellationToken);
+    }
+
+    private static long PlannedExactPatientRows(Plan plan) =>
+        1 + plan.Differing.Sum(d => (1L << BitOperations.PopCount(d)) - 1);
+
+    private Plan Prepare(PatientFeatures patient, IReadOnlyList<ExplanationPlayer> players)
+    {
+        ArgumentNullException.ThrowIfNull(patient);
+        ArgumentNullException.ThrowIfNull(players);
+        if (patient.Clinical.Length != _clinicalWidth || patient.Genomic.Length != _genomicWidth)
+        {
+            throw new ArgumentException($"The patient has {patient.Clinical.Length} clinical and {patient.Genomic.Length} genomic features; the model takes {_clinicalWidth} and {_genomicWidth}.", nameof(patient));
+        }
+
+        if (players.Count is 0 or > 64)
+        {
+            throw new ArgumentException($"Between 1 and 64 players are supported; got {players.Count}.", nameof(players));
+        }
+
+        var width = FeatureWidth;
+        var owner = new int[width];
+        Array.Fill(owner, -1);
+        var features = new int[players.Count][];
+        for (var p = 0; p < players.Count; p++)
+        {
+            features[p] = [.. players[p].ClinicalFeatures, .. players[p].GenomicFeatures.Select(g => g + _clinicalWidth)];
+            foreach (var (index, isGenomic) in players[p].ClinicalFeatures.Select(i => (i, false)).Concat(players[p].GenomicFeatures.Select(i => (i, true))))
+            {
+                var limit = isGenomic ? _genomicWidth : _clinicalWidth;
+                if (index < 0 || index >= limit)
+                {
+                    throw new ArgumentException($"Player '{players[p].Name}' names {(isGenomic ? "genomic" : "clinical")} feature {index}, outside 0..{limit - 1}.", nameof(players));
+                }
+
+                var combined = isGenomic ? index + _clinicalWidth : index;
+                if (owner[combined] >= 0)
+                {
+                    throw new ArgumentException($"Feature {combined} belongs to both '{players[owner[combined]].Name}' and '{players[p].Name}'; players must not overlap.", nameof(players));
+                }
+
+                owner[combined] = p;
+            }
+        }
+
+        if (Array.IndexOf(owner, -1) is var missing and >= 0)
+        {
+            throw new ArgumentException($"Feature {missing} belongs to no player; the players must cover every feature (add a residual player).", nameof(players));
+        }
+
+        var x = new float[width];
+        patient.Clinical.CopyTo(x, 0);
+        patient.Genomic.CopyTo(x, _clinicalWidth);
+        var all = players.Count == 64 ? ulong.MaxValue : (1UL << players.Count) - 1;
+        var differing = new ulong[_reference.Count];
+        for (var r = 0; r < _reference.Count; r++)
+        {
+            if (!_options.SkipIdenticalRows)
+            {
+                differing[r] = all;
+                continue;
+            }
+
+            var row = _referenceRows.AsSpan(r * width, width);
+            for (var f = 0; f < width; f++)
+            {
+                // Bitwise comparison: the row handed to the model is identical exactly when the bits are.
+                if (BitConverter.SingleToInt32Bits(row[f]) != BitConverter.SingleToInt32Bits(x[f]))
+                {
+                    differing[r] |= 1UL << owner[f];
+                }
+            }
+        }
+
+        return new Plan(x, features, differing, players.Count);
+    }
+
+    private ShapleyValues ComputeExact(Plan plan, IReadOnlyList<int> therapies, Stopwatch stopwatch, CancellationToken cancellationToken)
+    {
+        var k = plan.Players;
+        var t = therapies.Count;
+        var referenceCount = _reference.Count;
+        var patientRows = PlannedExactPatientRows(plan);
+        if (patientRows * t > int.MaxValue)
+        {
+            throw new InvalidOperationException($"Exact Shapley for {k} players would score {patientRows * t:N0} rows; lower MaxExactPlayers or the reference sample size.");
+        }
+
+        // Patient row 0 is the patient; reference row r owns rows offset[r] .. offset[r] + 2^d_r − 2, one per proper
+        // subset of the players on which it differs from the patient (the full subset is the patient itself).
+        var offsets = new int[referenceCount];
+        var keys = new List<(int Reference, ulong Key)>((int)patientRows) { (-1, 0) };
+        for (var r = 0; r < referenceCount; r++)
+        {
+            offsets[r] = keys.Count;
+            var d = plan.Differing[r];
+            var subsets = (1UL << BitOperations.PopCount(d)) - 1;
+            for (ulong j = 0; j < subsets; j++)
+            {
+                keys.Add((r, Deposit(j, d)));
+            }
+        }
+
+        var outputs = Score(plan, keys, therapies, cancellationToken);
+
+        var coalitions = 1 << k;
+        var value = new double[coalitions * t];
+        for (var r = 0; r < referenceCount; r++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var d = plan.Differing[r];
+            var full = (1UL << BitOperations.PopCount(d)) - 1;
+            for (var s = 0; s < coalitions; s++)
+            {
+                var j = Extract((ulong)s, d);
+                var row = j == full ? 0 : offsets[r] + (int)j;
+                var source = outputs.AsSpan(row * t, t);
+                var target = value.AsSpan(s * t, t);
+                for (var i = 0; i < t; i++)
+                {
+                    target[i] += source[i];
+                }
+            }
+        }
+
+        for (var i = 0; i < value.Length; i++)
+        {
+            value[i] /= referenceCount;
+        }
+
+        // φ_i = Σ_{S ∌ i} |S|!(k−|S|−1)!/k! · (v(S ∪ {i}) − v(S)); weight[s] = 1 / (k · C(k−1, s)).
+        var weight = new double[k];
+        for (var s = 0; s < k; s++)
+        {
+            weight[s] = 1.0 / (k * Binomial(k - 1, s));
+        }
+
+        var phi = new double[t * k];
+        for (var s = 0; s < coalitions; s++)
+        {
+            var size = BitOperations.PopCount((uint)s);
+            if (size == k)
+            {
+                continue;
+            }
+
+            var w = weight[size];
+
+            for (var p = 0; p < k; p++)
+            {
+                if ((s & (1 << p)) != 0)
+                {
+                    continue;
+                }
+
+                var with = (s | (1 << p)) * t;
+                var without = s * t;
+                for (var i = 0; i < t; i++)
+                {
+                    phi[(i * k) + p] += w * (value[with + i] - value[without + i]);
+                }
+            }
+        }
+
+        var baseline = value.AsSpan(0, t).ToArray();
+        var prediction = Array.ConvertAll(outputs.AsSpan(0, t).ToArray(), v => (double)v);
+        return new ShapleyValues(ShapleyMethod.Exact, k, [.. therapies], baseline, prediction, phi, null, coalitions, null, (long)keys.Count * t, stopwatch.Elapsed);
+    }
+
+    private ShapleyValues ComputeSampled(Plan plan, IReadOnlyList<int> therapies, Stopwatch stopwatch, CancellationToken cancellationToken)
+    {
+        var k = plan.Players;
+        var t = therapies.Count;
+        var referenceCount = _reference.Count;
+        var pairs = _options.Permutations / 2;
+        var random = new Random(_options.Seed);
+        var all = k == 64 ? ulong.MaxValue : (1UL << k) - 1;
+
+        // Each permutation visits k + 1 prefixes; the empty and the full coalition are shared by all of them.
+        var orders = new int[pairs][];
+        var coalitionIndex = new Dictionary<ulong, int>();
+        var coalitionList = new List<ulong>();
+        int Coalition(ulong mask)
+        {
+            if (!coalitionIndex.TryGetValue(mask, out var index))
+            {
+                coalitionIndex[mask] = index = coalitionList.Count;
+                coalitionList.Add(mask);
+            }
+
+            return index;
+        }
+
+        Coalition(0);
+        Coalition(all);
+        for (var pair = 0; pair < pairs; pair++)
+        {
+            var order = Enumerable.Range(0, k).ToArray();
+            random.Shuffle(order);
+            orders[pair] = order;
+            ulong forward = 0, backward = 0;
+            for (var m = 0; m < k - 1; m++)
+            {
+                forward |= 1UL << order[m];
+                backward |= 1UL << order[k - 1 - m];
+                Coalition(forward);
+                Coalition(backward);
+            }
+        }
+
+        // One model row per distinct (reference row, coalition ∩ players that differ); row 0 is the patient.
+        var keys = new List<(int Reference, ulong Key)> { (-1, 0) };
+        var rowOf = new int[coalitionList.Count * referenceCount];
+        var perReference = new Dictionary<ulong, int>();
+        for (var r = 0; r < referenceCount; r++)
+        {
+            perReference.Clear();
+            var d = plan.Differing[r];
+            for (var c = 0; c < coalitionList.Count; c++)
+            {
+                var key = coalitionList[c] & d;
+                if (key == d)
+                {
+                    rowOf[(c * referenceCount) + r] = 0;
+                    continue;
+                }
+
+                if (!perReference.TryGetValue(key, out var row))
+                {
+                    perReference[key] = row = keys.Count;
+                    keys.Add((r, key));
+                }
+
+                rowOf[(c * referenceCount) + r] = row;
+            }
+        }
+
+        var outputs = Score(plan, keys, therapies, cancellationToken);
+        var value = new double[coalitionList.Count * t];
+        for (var c = 0; c < coalitionList.Count; c++)
+        {
+            var target = value.AsSpan(c * t, t);
+            for (var r = 0; r < referenceCount; r++)
+            {
+                var source = outputs.AsSpan(rowOf[(c * referenceCount) + r] * t, t);
+                for (var i = 0; i < t; i++)
+                {
+                    target[i] += source[i];
+                }
+            }
+
+            for (var i = 0; i < t; i++)
+            {
+                target[i] /= referenceCount;
+            }
+        }
+
+        // Per antithetic pair, each player's marginal contribution averaged over the permutation and its reverse: one sample.
+        var sum = new double[t * k];
+        var sumOfSquares = new double[t * k];
+        var sample = new double[t * k];
+        for (var pair = 0; pair < pairs; pair++)
+        {
+            Array.Clear(sample);
+            var order = orders[pair];
+            foreach (var reversed in new[] { false, true })
+            {
+                ulong prefix = 0;
+                var before = coalitionIndex[0];
+                for (var m = 0; m < k; m++)
+                {
+                    var player = reversed ? order[k - 1 - m] : order[m];
+                    prefix |= 1UL << player;
+                    var after = coalitionIndex[prefix];
+                    for (var i = 0; i < t; i++)
+                    {
+                        sample[(i * k) + player] += 0.5 * (value[(after * t) + i] - value[(before * t) + i]);
+                    }
+
+                    before = after;
+                }
+            }
+
+            for (var i = 0; i < sample.Length; i++)
+            {
+                sum[i] += sample[i];
+                sumOfSquares[i] += sample[i] * sample[i];
+            }
+        }
+
+        var phi = new double[t * k];
+        var standardError = new double[t * k];
+        for (var i = 0; i < phi.Length; i++)
+        {
+            phi[i] = sum[i] / pairs;
+            var variance = pairs > 1 ? Math.Max(0, (sumOfSquares[i] - (pairs * phi[i] * phi[i])) / (pairs - 1)) : 0;
+            standardError[i] = Math.Sqrt(variance / pairs);
+        }
+
+        var baseline = value.AsSpan(coalitionIndex[0] * t, t).ToArray();
+        var prediction = Array.ConvertAll(outputs.AsSpan(0, t).ToArray(), v => (double)v);
+        return new ShapleyValues(ShapleyMethod.PermutationSampling, k, [.. therapies], baseline, prediction, phi, standardError,
+            coalitionList.Count, _options.Permutations, (long)keys.Count * t, stopwatch.Elapsed);
+    }
+
+    /// <summary>
+    /// Scores every (reference row, key) row for every therapy, in runs of at most <see cref="ShapleyOptions.MaxRowsPerRun"/>
+    /// rows; output row <c>p × therapies + i</c> is patient row p with therapy i. Key −1 reference means the patient.
+    /// </summary>
+    private float[] Score(Plan plan, List<(int Reference, ulong Key)> keys, IReadOnlyList<int> therapies, CancellationToken cancellationToken)
+    {
+        var t = therapies.Count;
+        var c = _clinicalWidth;
+        var g = _genomicWidth;
+        var width = FeatureWidth;
+        var therapyWidth = _scorer.TherapyWidth;
+        var patientRowsPerRun = Math.Max(1, _options.MaxRowsPerRun / t);
+        patientRowsPerRun = Math.Min(patientRowsPerRun, keys.Count);
+        var capacity = patientRowsPerRun * t;
+        var clinical = new float[capacity * c];
+        var genomic = new float[capacity * g];
+        var therapy = new float[capacity * therapyWidth];
+        for (var row = 0; row < capacity; row++)
+        {
+            therapy[(row * therapyWidth) + therapies[row % t]] = 1f;
+        }
+
+        var outputs = new float[keys.Count * t];
+        var work = new float[width];
+        for (var start = 0; start < keys.Count; start += patientRowsPerRun)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var count = Math.Min(patientRowsPerRun, keys.Count - start);
+            for (var n = 0; n < count; n++)
+            {
+                var (reference, key) = keys[start + n];
+                if (reference < 0)
+                {
+                    plan.Patient.CopyTo(work, 0);
+                }
+                else
+                {
+                    _referenceRows.AsSpan(reference * width, width).CopyTo(work);
+                    for (var remaining = key; remaining != 0; remaining &= remaining - 1)
+                    {
+                        foreach (var f in plan.Features[BitOperations.TrailingZeroCount(remaining)])
+                        {
+                            work[f] = plan.Patient[f];
+                        }
+                    }
+                }
+
+                var clinicalPart = work.AsSpan(0, c);
+                var genomicPart = work.AsSpan(c, g);
+                var first = n * t;
+                for (var i = 0; i < t; i++)
+                {
+                    clinicalPart.CopyTo(clinical.AsSpan((first + i) * c, c));
+                    genomicPart.CopyTo(genomic.AsSpan((first + i) * g, g));
+                }
+            }
+
+            var rows = count * t;
+            var output = outputs.AsSpan(start * t, rows);
+            _scorer.Score(clinical.AsSpan(0, rows * c), genomic.AsSpan(0, rows * g), therapy.AsSpan(0, rows * therapyWidth), output);
+            foreach (var v in output)
+            {
+                if (!float.IsFinite(v))
+                {
+                    throw new InvalidOperationException("The model returned a non-finite value for an explanation row.");
+                }
+            }
+        }
+
+        return outputs;
+    }
+
+    private static double Binomial(int n, int k)
+    {
+        var result = 1.0;
+        for (var i = 1; i <= k; i++)
+        {
+            result = result * (n - k + i) / i;
+        }
+
+        return result;
+    }
+
+    /// <summary>The bits of <paramref name="value"/> at the set positions of <paramref name="mask"/>, packed to the low end (PEXT).</summary>
+    private static ulong Extract(ulong value, ulong mask)
+    {
+        if (Bmi2.X64.IsSupported)
+        {
+            return Bmi2.X64.ParallelBitExtract(value, mask);
+        }
+
+        ulong result = 0;
+        var bit = 0;
+        for (var m = mask; m != 0; m &= m - 1, bit++)
+        {
+            if ((value & (m & (ulong)-(long)m)) != 0)
+            {
+                result |= 1UL << bit;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The low bits of <paramref name="value"/> spread onto the set positions of <paramref name="mask"/> (PDEP).</summary>
+    private static ulong Deposit(ulong value, ulong mask)
+    {
+        if (Bmi2.X64.IsSupported)
+        {
+            return Bmi2.X64.ParallelBitDeposit(value, mask);
+        }
+
+        ulong result = 0;
+        var bit = 0;
+        for (var m = mask; m != 0; m &= m - 1, bit++)
+        {
+            if ((value & (1UL << bit)) != 0)
+            {
+                result |= m & (ulong)-(long)m;
+            }
+        }
+
+        return result;
+    }
+
+    private sealed record Plan(float[] Patient, int[][] Features, ulong[] Differing, int Players);
+}
