@@ -71,9 +71,17 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
         Assert.Contains("Observation/egfr-1", factors.TextContent, StringComparison.Ordinal);
         Assert.Contains("exact over 2^3 coalitions", cut.Find("[data-testid=explanation-method]").TextContent, StringComparison.Ordinal);
 
+        Assert.Equal(["osimertinib"], _predictions.Explained.Single());
+
         cut.FindAll("[data-testid=explain-button]")[1].Click();
 
-        Assert.Contains("Carboplatin + pemetrexed", cut.Find("[data-testid=explanation-title]").TextContent, StringComparison.Ordinal);
+        cut.WaitForAssertion(() => Assert.Contains("Carboplatin + pemetrexed", cut.Find("[data-testid=explanation-title]").TextContent, StringComparison.Ordinal));
+        Assert.Equal(["carboplatin-pemetrexed"], _predictions.Explained[^1]);
+
+        // Back to a therapy already explained: no new computation.
+        cut.FindAll("[data-testid=explain-button]")[0].Click();
+        cut.WaitForAssertion(() => Assert.Contains("Osimertinib", cut.Find("[data-testid=explanation-title]").TextContent, StringComparison.Ordinal));
+        Assert.Equal(2, _predictions.Explained.Count);
     }
 
     [Fact]
@@ -108,19 +116,19 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
-    public void Disagreeing_needs_a_reason_and_then_the_feedback_is_recorded_against_the_prediction_on_screen()
+    public async Task Disagreeing_needs_a_reason_and_then_the_feedback_is_recorded_against_the_prediction_on_screen()
     {
         var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
         cut.WaitForElement("[data-testid=prediction-table]");
         cut.FindAll("[data-testid=feedback-button]")[0].Click();
-        cut.InvokeAsync(() => cut.FindComponent<MudBlazor.MudRadioGroup<bool?>>().Instance.ValueChanged.InvokeAsync(false));
+        await cut.InvokeAsync(() => cut.FindComponent<MudBlazor.MudRadioGroup<bool?>>().Instance.ValueChanged.InvokeAsync(false));
 
         cut.Find("[data-testid=feedback-submit]").Click();
-        Assert.Contains("Choose a reason", cut.Find("[data-testid=feedback-error]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Choose a reason", cut.WaitForElement("[data-testid=feedback-error]").TextContent, StringComparison.Ordinal);
         Assert.Empty(_predictions.Feedback);
 
         cut.Find("textarea[data-testid=feedback-comment], [data-testid=feedback-comment] textarea").Change("Recent progression on osimertinib.");
-        cut.InvokeAsync(() => cut.FindComponent<MudBlazor.MudSelect<FeedbackReason?>>().Instance.ValueChanged.InvokeAsync(FeedbackReason.PatientFactorsNotCaptured));
+        await cut.InvokeAsync(() => cut.FindComponent<MudBlazor.MudSelect<FeedbackReason?>>().Instance.ValueChanged.InvokeAsync(FeedbackReason.PatientFactorsNotCaptured));
         cut.Find("[data-testid=feedback-submit]").Click();
 
         cut.WaitForElement("[data-testid=feedback-recorded]");
@@ -218,6 +226,8 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
 
         public List<PredictionFeedback> Feedback { get; } = [];
 
+        public List<IReadOnlyList<string>?> Explained { get; } = [];
+
         public Task<PredictionOutcome<PatientPredictions>> PredictAsync(PatientProfile profile, WhatIfScenario? scenario, CancellationToken cancellationToken = default)
         {
             if (AuditFailure is not null)
@@ -245,15 +255,17 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
             return Task.FromResult(PredictionOutcome.Success(predictions));
         }
 
-        public Task<PredictionOutcome<PatientExplanation>> ExplainAsync(PatientProfile profile, WhatIfScenario? scenario, CancellationToken cancellationToken = default)
+        public Task<PredictionOutcome<PatientExplanation>> ExplainAsync(PatientProfile profile, WhatIfScenario? scenario, IReadOnlyList<string>? therapyIds = null, CancellationToken cancellationToken = default)
         {
+            Explained.Add(therapyIds);
             var explanation = new PatientExplanation(
                 profile.PatientId,
                 [new ExplanationFactor("EGFR p.L858R", [Src]), new ExplanationFactor("ECOG 2", [new SourceReference("Observation", "ecog")]), new ExplanationFactor("Other facts (absent or normal findings)", [])],
-                [
+                [.. new[]
+                {
                     new TherapyExplanation("osimertinib", "Osimertinib", 0.40, 0.72, [0.34, -0.06, 0.04], null),
                     new TherapyExplanation("carboplatin-pemetrexed", "Carboplatin + pemetrexed", 0.30, 0.25, [-0.02, -0.04, 0.01], null),
-                ],
+                }.Where(t => therapyIds is null || therapyIds.Contains(t.TherapyId))],
                 "exact over 2^3 coalitions",
                 "32 training patients drawn at random",
                 Model,

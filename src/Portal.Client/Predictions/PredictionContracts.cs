@@ -123,7 +123,8 @@ public interface IPatientPredictions
 
     Task<PredictionOutcome<PatientPredictions>> PredictAsync(PatientProfile profile, WhatIfScenario? scenario, CancellationToken cancellationToken = default);
 
-    Task<PredictionOutcome<PatientExplanation>> ExplainAsync(PatientProfile profile, WhatIfScenario? scenario, CancellationToken cancellationToken = default);
+    /// <summary>Explains the predictions of <paramref name="therapyIds"/> (every catalog therapy when null): one therapy is quick, all of them take seconds on a CPU.</summary>
+    Task<PredictionOutcome<PatientExplanation>> ExplainAsync(PatientProfile profile, WhatIfScenario? scenario, IReadOnlyList<string>? therapyIds = null, CancellationToken cancellationToken = default);
 
     Task<AuditReceipt> RecordFeedbackAsync(PredictionFeedback feedback, CancellationToken cancellationToken = default);
 }

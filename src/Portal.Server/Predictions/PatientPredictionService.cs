@@ -74,7 +74,7 @@ internal sealed class PatientPredictionService(
             receipt));
     }
 
-    public async Task<PredictionOutcome<PatientExplanation>> ExplainAsync(PatientProfile profile, WhatIfScenario? scenario, CancellationToken cancellationToken = default)
+    public async Task<PredictionOutcome<PatientExplanation>> ExplainAsync(PatientProfile profile, WhatIfScenario? scenario, IReadOnlyList<string>? therapyIds = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(profile);
         if (Prepare(profile, scenario) is not { } prepared)
@@ -88,7 +88,7 @@ internal sealed class PatientPredictionService(
         }
 
         var (subject, asOf, priorLines) = prepared;
-        var result = await Task.Run(() => shapley.Explain(subject, asOf, priorLines, null, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var result = await Task.Run(() => shapley.Explain(subject, asOf, priorLines, therapyIds, cancellationToken), cancellationToken).ConfigureAwait(false);
         if (result.Explanation is not { } explanation)
         {
             var message = string.Join(" ", result.Problems.Select(p => p.Message));
