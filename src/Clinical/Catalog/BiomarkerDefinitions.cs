@@ -92,6 +92,24 @@ public static partial class BiomarkerDefinitions
         return found;
     }
 
+    /// <summary>The biomarker as a clinician writes it.</summary>
+    public static string DisplayName(BiomarkerKind biomarker) => biomarker switch
+    {
+        BiomarkerKind.EgfrSensitizing => "EGFR sensitizing",
+        BiomarkerKind.AlkFusion => "ALK fusion",
+        BiomarkerKind.Ros1Fusion => "ROS1 fusion",
+        BiomarkerKind.KrasG12C => "KRAS G12C",
+        BiomarkerKind.BrafV600E => "BRAF V600E",
+        BiomarkerKind.Erbb2Amplification => "ERBB2 (HER2) amplification",
+        BiomarkerKind.BrcaPathogenic => "BRCA1/2 pathogenic",
+        BiomarkerKind.MsiHigh => "MSI-high",
+        BiomarkerKind.TmbHigh => "TMB-high",
+        BiomarkerKind.PdL1High => "PD-L1 ≥ 50%",
+        BiomarkerKind.NtrkFusion => "NTRK fusion",
+        BiomarkerKind.HormoneReceptorPositive => "ER positive",
+        _ => "biomarker-negative",
+    };
+
     [GeneratedRegex(@"[A-Z](\d{3})")]
     private static partial Regex FirstCodon();
 }

@@ -235,7 +235,8 @@ internal sealed class PatientPredictionService(
     }
 
     private static ClientSimilarPatient Map(Inference.Runtime.SimilarPatient s) =>
-        new(s.Id, CancerTypes.DisplayName(s.CancerType), s.AgeBand ?? "unknown", s.Sex ?? "unknown", s.Biomarkers, s.TherapyName, s.LineNumber, s.Responded, s.Distance);
+        new(s.Id, CancerTypes.DisplayName(s.CancerType), s.AgeBand ?? "unknown", s.Sex ?? "unknown",
+            [.. s.Biomarkers.Select(b => Enum.TryParse<BiomarkerKind>(b, out var kind) ? BiomarkerDefinitions.DisplayName(kind) : b)], s.TherapyName, s.LineNumber, s.Responded, s.Distance);
 
     private static ModelIdentity Identity(ModelProvenance provenance) => new(provenance.Version, provenance.OnnxSha256, provenance.ExecutionProvider, TrainingData);
 
