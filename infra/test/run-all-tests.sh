@@ -23,6 +23,9 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 echo "== Installing the FHIR sandbox's packages (npm ci)"
 (cd infra/fhir-sandbox && npm ci --no-audit --no-fund --loglevel=error)
+# axe-core, injected by the browser tests' accessibility scan.
+echo "== Installing the accessibility scanner (npm ci)"
+(cd infra/test/accessibility && npm ci --no-audit --no-fund --loglevel=error)
 
 echo "== Building"
 dotnet build Precision.Portal.sln -nologo -clp:ErrorsOnly

@@ -3,6 +3,7 @@ using Precision.Portal.Server.Authentication;
 using Precision.Portal.Server.Health;
 using Precision.Portal.Server.Hosting;
 using Precision.Portal.Server.Patients;
+using Precision.Portal.Server.Predictions;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -11,6 +12,8 @@ builder.AddPortalAuthentication();
 builder.AddPortalAuditTrail();
 builder.AddPortalHealthChecks();
 builder.AddPortalPatientRecords();
+builder.AddPortalEfficacyModel();
+builder.AddPortalPredictions();
 builder.AddPortalUserInterface();
 
 var app = builder.Build();

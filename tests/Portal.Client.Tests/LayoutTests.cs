@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using Precision.Portal.Client.Layout;
+using Precision.Portal.Client.Predictions;
 using Precision.Portal.Client.Status;
 
 namespace Precision.Portal.Client.Tests;
@@ -14,6 +15,7 @@ public sealed class LayoutTests : BunitContext, IAsyncLifetime
     {
         Services.AddMudServices();
         Services.AddSingleton<ISystemStatus>(new FixedSystemStatus());
+        Services.AddSingleton<IEfficacyModelStatus>(new FixedModelStatus());
         JSInterop.Mode = JSRuntimeMode.Loose;
         AddAuthorization().SetAuthorized("Dr. Clara Imhof").SetRoles("clinician");
         Renderer.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
@@ -48,11 +50,17 @@ public sealed class LayoutTests : BunitContext, IAsyncLifetime
         Assert.Contains("Dr. Clara Imhof", layout.Find("[data-testid=signed-in-user]").TextContent, StringComparison.Ordinal);
         Assert.Contains("research use only", layout.Find("[data-testid=footer]").TextContent, StringComparison.OrdinalIgnoreCase);
         Assert.NotNull(layout.Find("[data-testid=sign-out]"));
+        Assert.Equal("Model 1.0.0 · CPU", layout.Find("[data-testid=model-status]").TextContent.Trim());
     }
 
     private sealed class FailingPage : ComponentBase
     {
         protected override void OnInitialized() => throw new InvalidOperationException("secret stack detail");
+    }
+
+    private sealed class FixedModelStatus : IEfficacyModelStatus
+    {
+        public EfficacyModelInfo Current { get; } = new(true, "1.0.0", new string('3', 64), "CPU", null, false, DateTimeOffset.UnixEpoch, TimeSpan.FromMilliseconds(80), "/models", null);
     }
 
     private sealed class FixedSystemStatus : ISystemStatus

@@ -47,6 +47,32 @@ public sealed class PatientPagesTests(PortalBrowser browser) : IClassFixture<Por
     }
 
     [Fact]
+    public async Task The_patient_list_and_every_record_tab_have_no_serious_or_critical_accessibility_violations()
+    {
+        var profile = await RichPatientAsync();
+        var page = await browser.SignInAsync("clinician", "clinician-demo");
+        var found = new List<string>();
+        async Task ScanAsync(string where) => found.AddRange((await AccessibilityScan.SeriousViolationsAsync(page)).Select(v => $"{where}: {v}"));
+
+        await page.GetByTestId("nav-patients").ClickAsync();
+        await Expect(page.GetByTestId("patient-link").First).ToBeVisibleAsync();
+        await ScanAsync("patient list");
+        await page.GotoAsync(browser.Host.PortalUrl + "patients/" + profile.PatientId);
+        await PortalBrowser.WaitForInteractiveAsync(page);
+        await Expect(page.GetByTestId("patient-name")).ToBeVisibleAsync();
+        await ScanAsync("summary");
+        foreach (var tab in new[] { "Timeline", "Genomics" })
+        {
+            await page.GetByRole(AriaRole.Tab, new() { Name = tab }).ClickAsync();
+            await page.WaitForTimeoutAsync(500);
+            await ScanAsync(tab);
+        }
+
+        Assert.True(found.Count == 0, string.Join('\n', found));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Unknown_and_malformed_patient_ids_get_a_clear_message()
     {
         var page = await browser.SignInAsync("clinician", "clinician-demo");

@@ -85,6 +85,10 @@ public class PortalBrowser : IAsyncLifetime
     public static async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
 
+    /// <summary>Only the element (a section of a long page), so the picture stays readable.</summary>
+    public static async Task ScreenshotOfAsync(ILocator element, string name) =>
+        await element.ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png") });
+
     private static string FindScreenshotDirectory()
     {
         var path = Path.Combine(RepositoryRoot.Path, "artifacts", "screenshots");

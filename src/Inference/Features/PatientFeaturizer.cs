@@ -118,8 +118,8 @@ public sealed class PatientFeaturizer
 
     private void DefineGenomic()
     {
-        Genomic("egfr_sensitizing", "EGFR", c => Flag(c.HasVariant("EGFR", Evidence.CatalogEvidence.IsEgfrSensitizing)));
-        Genomic("egfr_other", "EGFR", c => Flag(c.HasVariant("EGFR", p => !Evidence.CatalogEvidence.IsEgfrSensitizing(p))));
+        Genomic("egfr_sensitizing", "EGFR", c => Flag(c.HasVariant("EGFR", BiomarkerDefinitions.IsEgfrSensitizing)));
+        Genomic("egfr_other", "EGFR", c => Flag(c.HasVariant("EGFR", p => !BiomarkerDefinitions.IsEgfrSensitizing(p))));
         Genomic("kras_g12c", "KRAS", c => Flag(c.HasVariant("KRAS", p => p.Contains("G12C", StringComparison.Ordinal))));
         Genomic("kras_other", "KRAS", c => Flag(c.HasVariant("KRAS", p => !p.Contains("G12C", StringComparison.Ordinal))));
         Genomic("braf_v600e", "BRAF", c => Flag(c.HasVariant("BRAF", p => p.Contains("V600E", StringComparison.Ordinal))));

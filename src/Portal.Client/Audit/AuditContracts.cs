@@ -87,5 +87,9 @@ public static class AuditActions
     public const string SignOut = "user.sign-out";
     public const string AccessDenied = "access.denied";
     public const string PatientView = "patient.view";
+    public const string PredictionCreate = "prediction.create";
+    public const string PredictionExplain = "prediction.explain";
+    public const string PredictionWhatIf = "prediction.what-if";
+    public const string PredictionFeedback = "prediction.feedback";
     public const string AuditChainVerify = "audit.chain-verify";
 }

@@ -41,6 +41,7 @@ public static class PortalHealthChecks
             {
                 status = e.Value.Status.ToString(),
                 description = e.Value.Description,
+                data = e.Value.Data.Count > 0 ? e.Value.Data : null,
                 durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
             }),
         });

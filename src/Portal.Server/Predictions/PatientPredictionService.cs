@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Precision.Clinical;
+using Precision.Clinical.Catalog;
+using Precision.Clinical.WhatIf;
+using Precision.Inference.Explanations;
+using Precision.Inference.Features;
+using Precision.Inference.Runtime;
+using Precision.Portal.Client.Audit;
+using Precision.Portal.Client.Predictions;
+using ClientApplicability = Precision.Portal.Client.Predictions.Applicability;
+using ClientApplicabilityLevel = Precision.Portal.Client.Predictions.ApplicabilityLevel;
+using ClientSimilarPatient = Precision.Portal.Client.Predictions.SimilarPatient;
+using ClientTherapyExplanation = Precision.Portal.Client.Predictions.TherapyExplanation;
+using ClientTherapyPrediction = Precision.Portal.Client.Predictions.TherapyPrediction;
+
+namespace Precision.Portal.Server.Predictions;
+
+/// <summary>
+/// The patient pages' predictions: profile (or a what-if copy) → served model → explanation → audit record → DTOs.
+/// Each result is recorded with its inputs (feature vectors and the FHIR resources they came from), outputs and model
+/// identity before it is returned, so compliance can replay it; when the record cannot be written the call throws
+/// <see cref="AuditWriteException"/> and nothing is shown. The model runs off the circuit's thread.
+/// </summary>
+internal sealed class PatientPredictionService(
+    EfficacyModelService model,
+    PredictionExplainer explainer,
+    TherapyCatalog catalog,
+    IAuditTrail audit,
+    TimeProvider time) : IPatientPredictions
+{
+    public const string TrainingData = "synthetic training data — research use only";
+
+    /// <summary>Nearest training patients shown beside the predictions.</summary>
+    private const int SimilarPatientCount = 8;
+
+    public async Task<PredictionOutcome<PatientPredictions>> PredictAsync(PatientProfile profile, WhatIfScenario? scenario, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        if (Prepare(profile, scenario) is not { } prepared)
+        {
+            return PredictionOutcome.Failed<PatientPredictions>(string.Join(" ", scenario!.Validate()));
+        }
+
+        var (subject, asOf, priorLines) = prepared;
+        var (result, similar) = await Task.Run(() =>
+        {
+            var prediction = model.Predict(subject, asOf, priorLines);
+            var neighbours = prediction.Prediction is { } p && model.Predictor is { } predictor ? predictor.FindSimilarPatients(p.Embedding, SimilarPatientCount) : null;
+            return (prediction, neighbours);
+        }, cancellationToken).ConfigureAwait(false);
+
+        var action = scenario is null ? AuditActions.PredictionCreate : AuditActions.PredictionWhatIf;
+        if (result.Prediction is not { } value)
+        {
+            await audit.RecordAsync(new AuditEntry(action, AuditOutcome.Failure, "Patient/" + profile.PatientId, "efficacy-model",
+                new JsonObject { ["modelVersion"] = model.Status.Version, ["problem"] = result.Problem!.Kind.ToString(), ["message"] = result.Problem.Message }), cancellationToken).ConfigureAwait(false);
+            return PredictionOutcome.Failed<PatientPredictions>(result.Problem.Message);
+        }
+
+        var changes = scenario?.Describe(profile) ?? [];
+        var receipt = await audit.RecordAsync(new AuditEntry(action, AuditOutcome.Success, "Patient/" + profile.PatientId, "efficacy-model",
+            DecisionRecord(value, subject, changes)), cancellationToken).ConfigureAwait(false);
+        var ranked = value.Therapies.OrderByDescending(t => t.Probability).Select(Map).ToList();
+        return PredictionOutcome.Success(new PatientPredictions(
+            profile.PatientId,
+            value.AsOf,
+            Identity(value.Model),
+            ranked,
+            value.IntervalMethod,
+            new ClientApplicability((ClientApplicabilityLevel)(int)value.Applicability.Level, [.. value.Applicability.Reasons.Select(r => r.Message)]),
+            similar?.Patients.Select(Map).ToList() ?? [],
+            changes,
+            receipt));
+    }
+
+    public async Task<PredictionOutcome<PatientExplanation>> ExplainAsync(PatientProfile profile, WhatIfScenario? scenario, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        if (Prepare(profile, scenario) is not { } prepared)
+        {
+            return PredictionOutcome.Failed<PatientExplanation>(string.Join(" ", scenario!.Validate()));
+        }
+
+        if (explainer.Current is not { } shapley || model.Status is not { IsServing: true } status)
+        {
+            return PredictionOutcome.Failed<PatientExplanation>(explainer.Unavailable ?? $"No efficacy model is being served: {model.Status.Refusal}");
+        }
+
+        var (subject, asOf, priorLines) = prepared;
+        var result = await Task.Run(() => shapley.Explain(subject, asOf, priorLines, null, cancellationToken), cancellationToken).ConfigureAwait(false);
+        if (result.Explanation is not { } explanation)
+        {
+            var message = string.Join(" ", result.Problems.Select(p => p.Message));
+            await audit.RecordAsync(new AuditEntry(AuditActions.PredictionExplain, AuditOutcome.Failure, "Patient/" + profile.PatientId, "efficacy-model",
+                new JsonObject { ["modelVersion"] = status.Version, ["message"] = message }), cancellationToken).ConfigureAwait(false);
+            return PredictionOutcome.Failed<PatientExplanation>(message);
+        }
+
+        var details = new JsonObject
+        {
+            ["modelVersion"] = status.Version,
+            ["onnxSha256"] = status.OnnxSha256,
+            ["method"] = explanation.Summary,
+            ["whatIf"] = scenario is not null,
+            ["players"] = new JsonArray([.. explanation.Players.Select(p => (JsonNode?)p.Name)]),
+            ["therapies"] = new JsonArray([.. explanation.Therapies.Select(t => (JsonNode?)new JsonObject
+            {
+                ["therapy"] = t.TherapyId,
+                ["baseline"] = Round(t.Baseline),
+                ["prediction"] = Round(t.Prediction),
+                ["contributions"] = new JsonArray([.. t.Contributions.Select(c => (JsonNode?)Round(c.Value))]),
+            })]),
+        };
+        var receipt = await audit.RecordAsync(new AuditEntry(AuditActions.PredictionExplain, AuditOutcome.Success, "Patient/" + profile.PatientId, "efficacy-model", details), cancellationToken).ConfigureAwait(false);
+        var identity = new ModelIdentity(status.Version!, status.OnnxSha256!, status.Provider?.Name ?? "unknown", TrainingData);
+        return PredictionOutcome.Success(new PatientExplanation(
+            profile.PatientId,
+            [.. explanation.Players.Select(p => new ExplanationFactor(p.Name, p.Sources))],
+            [.. explanation.Therapies.Select(t => new ClientTherapyExplanation(
+                t.TherapyId,
+                catalog.Therapy(t.TherapyId).DisplayName,
+                t.Baseline,
+                t.Prediction,
+                [.. t.Contributions.OrderBy(c => c.Player).Select(c => c.Value)],
+                explanation.Method == ShapleyMethod.Exact ? null : [.. t.Contributions.OrderBy(c => c.Player).Select(c => c.StandardError ?? 0)]))],
+            explanation.MethodDescription,
+            $"a fixed reference sample of {explanation.ReferenceSize} training patients ({explanation.ReferenceDescription})",
+            identity,
+            receipt));
+    }
+
+    public Task<AuditReceipt> RecordFeedbackAsync(PredictionFeedback feedback, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(feedback);
+        if (!Client.Components.FhirId.IsValid(feedback.PatientId))
+        {
+            throw new ArgumentException($"'{feedback.PatientId}' is not a valid patient id.", nameof(feedback));
+        }
+
+        if (catalog.Therapies.All(t => t.Id != feedback.TherapyId))
+        {
+            throw new ArgumentException($"'{feedback.TherapyId}' is not a therapy of catalog {catalog.CatalogVersion}.", nameof(feedback));
+        }
+
+        if (!feedback.Agrees && feedback.Reason is null)
+        {
+            throw new ArgumentException("Say why you disagree: choose a reason.", nameof(feedback));
+        }
+
+        if (feedback.Comment is { Length: > IPatientPredictions.MaxCommentLength })
+        {
+            throw new ArgumentException($"The comment is longer than {IPatientPredictions.MaxCommentLength} characters.", nameof(feedback));
+        }
+
+        return audit.RecordAsync(new AuditEntry(AuditActions.PredictionFeedback, AuditOutcome.Success, "Patient/" + feedback.PatientId, "efficacy-model",
+            new JsonObject
+            {
+                ["predictionAuditId"] = feedback.PredictionAuditId.ToString(),
+                ["therapy"] = feedback.TherapyId,
+                ["agrees"] = feedback.Agrees,
+                ["reason"] = feedback.Reason?.ToString(),
+                ["comment"] = feedback.Comment,
+                ["modelVersion"] = model.Status.Version,
+            }), cancellationToken);
+    }
+
+    /// <summary>The profile to score (a what-if copy when asked), the date and the number of lines already given; null for an invalid scenario.</summary>
+    private (PatientProfile Subject, DateOnly AsOf, int PriorLines)? Prepare(PatientProfile profile, WhatIfScenario? scenario)
+    {
+        var asOf = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        if (scenario is not null && scenario.Validate().Count > 0)
+        {
+            return null;
+        }
+
+        var subject = scenario is null || scenario.IsEmpty ? profile : scenario.ApplyTo(profile, asOf);
+        // Predictions are for the next line: every line started by today counts as prior.
+        var priorLines = profile.TherapyLines.Count(l => l.StartedOn is null || l.StartedOn <= asOf);
+        return (subject, asOf, priorLines);
+    }
+
+    /// <summary>What compliance needs to replay this prediction: exact inputs and where they came from, outputs, model identity.</summary>
+    private static JsonObject DecisionRecord(EfficacyPrediction prediction, PatientProfile subject, IReadOnlyList<string> changes) => new()
+    {
+        ["modelVersion"] = prediction.Model.Version,
+        ["onnxSha256"] = prediction.Model.OnnxSha256,
+        ["featureSchemaHash"] = prediction.Model.FeatureSchemaHash,
+        ["executionProvider"] = prediction.Model.ExecutionProvider,
+        ["asOf"] = prediction.AsOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        ["priorLines"] = prediction.PriorLines,
+        ["whatIf"] = new JsonArray([.. changes.Select(c => (JsonNode?)c)]),
+        ["inputs"] = new JsonObject
+        {
+            ["clinical"] = new JsonArray([.. prediction.Features.Clinical.Select(v => (JsonNode?)v)]),
+            ["genomic"] = new JsonArray([.. prediction.Features.Genomic.Select(v => (JsonNode?)v)]),
+            ["sources"] = new JsonArray([.. SourcesOf(subject).Select(s => (JsonNode?)s)]),
+        },
+        ["outputs"] = new JsonArray([.. prediction.Therapies.Select(t => (JsonNode?)new JsonObject
+        {
+            ["therapy"] = t.TherapyId,
+            ["probability"] = t.Probability,
+            ["ensembleMean"] = t.EnsembleMean,
+            ["intervalLow"] = t.IntervalLow,
+            ["intervalHigh"] = t.IntervalHigh,
+        })]),
+        ["applicability"] = new JsonObject
+        {
+            ["level"] = prediction.Applicability.Level.ToString(),
+            ["reasons"] = new JsonArray([.. prediction.Applicability.Reasons.Select(r => (JsonNode?)r.Message)]),
+        },
+    };
+
+    /// <summary>Every FHIR resource (with its version when known) the profile's facts came from.</summary>
+    private static IEnumerable<string> SourcesOf(PatientProfile p)
+    {
+        IEnumerable<SourceReference?> sources =
+        [
+            p.Demographics.Source, p.Stage?.Source, p.Ecog?.Source, p.Smoking?.Source, p.TumorMutationalBurden?.Source, p.Microsatellite?.Source,
+            p.PdL1?.Source, p.TCellInflamedSignature?.Source, p.EstrogenReceptor?.Source,
+            .. p.PrimaryCancers.Select(c => c.Source), .. p.Labs.Select(l => l.Source), .. p.Variants.Select(v => v.Source),
+            .. p.Fusions.Select(f => f.Source), .. p.CopyNumberAlterations.Select(c => c.Source), .. p.Pharmacogenomics.Select(g => g.Source),
+            .. p.TherapyLines.SelectMany(l => l.Medications.Select(m => (SourceReference?)m.Source)),
+        ];
+        return sources.OfType<SourceReference>().Select(s => s.ToString()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+    }
+
+    private ClientTherapyPrediction Map(Inference.Runtime.TherapyPrediction t)
+    {
+        var therapy = catalog.Therapy(t.TherapyId);
+        var e = t.Evidence;
+        var source = e.Source.Trial is { } trial ? $"{e.Source.Citation} ({trial}{(e.Source.Year is { } y ? ", " + y.ToString(CultureInfo.InvariantCulture) : string.Empty)})" : e.Source.Citation;
+        return new ClientTherapyPrediction(t.TherapyId, therapy.DisplayName, therapy.DrugClass, t.Probability, t.EnsembleMean, t.IntervalLow, t.IntervalHigh,
+            new TherapyEvidence(e.ContextId is { } id ? catalog.Context(id).Description : null, e.ContextId is not null && e.Biomarker != BiomarkerKind.BiomarkerNegative, e.PublishedResponseRate, e.EvidenceLevel, source));
+    }
+
+    private static ClientSimilarPatient Map(Inference.Runtime.SimilarPatient s) =>
+        new(s.Id, CancerTypes.DisplayName(s.CancerType), s.AgeBand ?? "unknown", s.Sex ?? "unknown", s.Biomarkers, s.TherapyName, s.LineNumber, s.Responded, s.Distance);
+
+    private static ModelIdentity Identity(ModelProvenance provenance) => new(provenance.Version, provenance.OnnxSha256, provenance.ExecutionProvider, TrainingData);
+
+    private static double Round(double value) => Math.Round(value, 5);
+}

@@ -1,0 +1,39 @@
+using Precision.Inference.Explanations;
+using Precision.Inference.Features;
+using Precision.Inference.Runtime;
+
+namespace Precision.Portal.Server.Predictions;
+
+/// <summary>
+/// The Shapley explainer of the served model, over the reference sample that model version ships (read from its
+/// verified reference population, so the baseline is the one the model was released with). Null, with the reason,
+/// when no model is served or the version ships no sample.
+/// </summary>
+internal sealed class PredictionExplainer
+{
+    public PredictionExplainer(EfficacyModelService model, PatientFeaturizer featurizer, ShapleyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Scorer is not { } scorer || model.Predictor is not { } predictor)
+        {
+            Unavailable = $"No efficacy model is being served: {model.Status.Refusal}";
+            return;
+        }
+
+        var verified = predictor.Runtime.Model;
+        if (verified.ReferencePopulation?.Background is not { Rows: { Count: > 0 } rows } background)
+        {
+            Unavailable = $"Model {verified.Version} ships no reference sample, so its predictions cannot be explained; serve a version trained with precision-train 1.1 or later.";
+            return;
+        }
+
+        var sample = ReferenceSample.Create(
+            [.. rows.Select(r => new PatientFeatures(r.Clinical, r.Genomic))],
+            $"{background.Description ?? "training patients"}; reference population of model {verified.Version}");
+        Current = new ShapleyExplainer(scorer, featurizer, sample, options);
+    }
+
+    public ShapleyExplainer? Current { get; }
+
+    public string? Unavailable { get; }
+}

@@ -1,0 +1,281 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+using Precision.Clinical;
+using Precision.Clinical.Catalog;
+using Precision.Clinical.WhatIf;
+using Precision.Portal.Client.Audit;
+using Precision.Portal.Client.Pages.Patients.Record.Predictions;
+using Precision.Portal.Client.Predictions;
+
+namespace Precision.Portal.Client.Tests;
+
+/// <summary>
+/// The predictions tab and its parts, rendered with a scripted prediction service (the real service, model and audit
+/// store are exercised by the server and browser tests).
+/// </summary>
+public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
+{
+    private static readonly SourceReference Src = new("Observation", "egfr-1");
+    private readonly ScriptedPredictions _predictions = new();
+
+    public PredictionsTabTests()
+    {
+        Services.AddMudServices();
+        Services.AddSingleton<IPatientPredictions>(_predictions);
+        Services.AddSingleton<IAuditReader>(new NoAuditEvents());
+        JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
+
+    [Fact]
+    public void Therapies_are_ranked_with_interval_evidence_model_version_and_the_research_use_notice()
+    {
+        var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
+
+        cut.WaitForElement("[data-testid=prediction-table]");
+        var rows = cut.FindAll("[data-testid=prediction-row]");
+        Assert.Equal(["osimertinib", "carboplatin-pemetrexed"], rows.Select(r => r.GetAttribute("data-therapy")));
+        Assert.Contains("72%", rows[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("(61%–80%)", rows[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("EGFR-mutant NSCLC: published 80%", rows[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("Model 1.1.0", cut.Find("[data-testid=prediction-model]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Synthetic data — research use only", cut.Markup, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[data-testid=applicability-warning]"));
+    }
+
+    [Fact]
+    public void An_out_of_distribution_patient_gets_a_warning_with_the_reasons_in_words()
+    {
+        _predictions.Applicability = new Applicability(ApplicabilityLevel.OutOfDistribution, ["Creatinine 80 mg/dL is far above anything in training (max 4.1)."]);
+
+        var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
+
+        var warning = cut.WaitForElement("[data-testid=applicability-warning]");
+        Assert.Contains("outside what the model learned from", warning.TextContent, StringComparison.Ordinal);
+        Assert.Contains("Creatinine 80 mg/dL", warning.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_explanation_names_the_top_factors_in_clinical_words_with_their_sources()
+    {
+        var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
+
+        var summary = cut.WaitForElement("[data-testid=explanation-summary]");
+        Assert.Contains("EGFR p.L858R raises the estimated response to Osimertinib by 34 points.", summary.TextContent, StringComparison.Ordinal);
+        Assert.Contains("ECOG 2 lowers the estimated response to Osimertinib by 6 points.", summary.TextContent, StringComparison.Ordinal);
+        var factors = cut.Find("[data-testid=explanation-factors]");
+        Assert.Contains("Observation/egfr-1", factors.TextContent, StringComparison.Ordinal);
+        Assert.Contains("exact over 2^3 coalitions", cut.Find("[data-testid=explanation-method]").TextContent, StringComparison.Ordinal);
+
+        cut.FindAll("[data-testid=explain-button]")[1].Click();
+
+        Assert.Contains("Carboplatin + pemetrexed", cut.Find("[data-testid=explanation-title]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_implausible_what_if_value_is_refused_with_a_message_and_nothing_is_computed()
+    {
+        var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
+        cut.WaitForElement("[data-testid=prediction-table]");
+        var callsBefore = _predictions.Scenarios.Count;
+
+        cut.Find("input[data-testid=what-if-lab-Albumin], [data-testid=what-if-lab-Albumin] input").Change("45");
+        cut.Find("[data-testid=what-if-apply]").Click();
+
+        var errors = cut.WaitForElement("[data-testid=what-if-errors]");
+        Assert.Contains("Albumin 45 g/dL is outside the plausible range 1–7 g/dL", errors.TextContent, StringComparison.Ordinal);
+        Assert.Equal(callsBefore, _predictions.Scenarios.Count);
+    }
+
+    [Fact]
+    public void A_what_if_shows_its_changes_and_the_change_against_the_record()
+    {
+        var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
+        cut.WaitForElement("[data-testid=prediction-table]");
+
+        cut.Find("input[data-testid=what-if-lab-Albumin], [data-testid=what-if-lab-Albumin] input").Change("2.5");
+        cut.Find("[data-testid=what-if-apply]").Click();
+
+        cut.WaitForElement("[data-testid=what-if-banner]");
+        var scenario = _predictions.Scenarios[^1]!;
+        Assert.Equal(2.5m, scenario.Labs[LabAnalyte.Albumin]);
+        Assert.Contains("Albumin 3.9 → 2.5 g/dL", cut.Find("[data-testid=what-if-banner]").TextContent, StringComparison.Ordinal);
+        Assert.Equal("−10", cut.FindAll("[data-testid=prediction-delta]")[0].TextContent.Trim());
+    }
+
+    [Fact]
+    public void Disagreeing_needs_a_reason_and_then_the_feedback_is_recorded_against_the_prediction_on_screen()
+    {
+        var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
+        cut.WaitForElement("[data-testid=prediction-table]");
+        cut.FindAll("[data-testid=feedback-button]")[0].Click();
+        cut.InvokeAsync(() => cut.FindComponent<MudBlazor.MudRadioGroup<bool?>>().Instance.ValueChanged.InvokeAsync(false));
+
+        cut.Find("[data-testid=feedback-submit]").Click();
+        Assert.Contains("Choose a reason", cut.Find("[data-testid=feedback-error]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(_predictions.Feedback);
+
+        cut.Find("textarea[data-testid=feedback-comment], [data-testid=feedback-comment] textarea").Change("Recent progression on osimertinib.");
+        cut.InvokeAsync(() => cut.FindComponent<MudBlazor.MudSelect<FeedbackReason?>>().Instance.ValueChanged.InvokeAsync(FeedbackReason.PatientFactorsNotCaptured));
+        cut.Find("[data-testid=feedback-submit]").Click();
+
+        cut.WaitForElement("[data-testid=feedback-recorded]");
+        var feedback = Assert.Single(_predictions.Feedback);
+        Assert.False(feedback.Agrees);
+        Assert.Equal(FeedbackReason.PatientFactorsNotCaptured, feedback.Reason);
+        Assert.Equal(ScriptedPredictions.PredictionEventId, feedback.PredictionAuditId);
+        Assert.Equal("Recent progression on osimertinib.", feedback.Comment);
+    }
+
+    [Fact]
+    public void When_the_prediction_cannot_be_recorded_nothing_is_shown()
+    {
+        _predictions.AuditFailure = "The audit trail could not be written: disk full.";
+
+        var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
+
+        cut.WaitForElement("[data-testid=prediction-audit-failure]");
+        Assert.Empty(cut.FindAll("[data-testid=prediction-table]"));
+        Assert.Contains("disk full", cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_what_if_applied_to_a_copy_changes_only_the_copy()
+    {
+        var profile = Profile();
+        var scenario = new WhatIfScenario
+        {
+            Biomarkers = new Dictionary<BiomarkerKind, bool> { [BiomarkerKind.EgfrSensitizing] = false, [BiomarkerKind.AlkFusion] = true },
+            Ecog = 3,
+            Labs = new Dictionary<LabAnalyte, decimal> { [LabAnalyte.Albumin] = 2.4m },
+        };
+
+        var copy = scenario.ApplyTo(profile, new DateOnly(2026, 11, 29));
+
+        Assert.Empty(copy.Variants);
+        Assert.Equal(["ALK"], copy.Fusions.Select(f => f.ThreePrimeGene));
+        Assert.Equal(3, copy.Ecog!.Score);
+        Assert.Equal(2.4m, copy.LatestLabs.Single(l => l.Analyte == LabAnalyte.Albumin).Value);
+        Assert.Equal(WhatIfScenario.Source, copy.Ecog.Source);
+        Assert.Single(profile.Variants);
+        Assert.Equal(1, profile.Ecog!.Score);
+        Assert.Equal(3.9m, profile.LatestLabs.Single(l => l.Analyte == LabAnalyte.Albumin).Value);
+        Assert.Contains("ECOG 1 → 3", scenario.Describe(profile));
+    }
+
+    [Theory]
+    [InlineData(5, null, "ECOG must be 0–4")]
+    [InlineData(null, 0, "Stage must be I–IV")]
+    public void Out_of_range_what_if_values_are_named(int? ecog, int? stage, string message)
+    {
+        var problems = new WhatIfScenario { Ecog = ecog, Stage = stage }.Validate();
+
+        Assert.Contains(problems, p => p.Contains(message, StringComparison.Ordinal));
+        Assert.Throws<ArgumentException>(() => new WhatIfScenario { Ecog = ecog, Stage = stage }.ApplyTo(Profile(), new DateOnly(2026, 11, 29)));
+    }
+
+    private static PatientProfile Profile()
+    {
+        var source = new SourceReference("Patient", "p1");
+        var albumin = LabAnalytes.Of(LabAnalyte.Albumin);
+        return new PatientProfile(
+            "p1",
+            new PatientDemographics("Test Patient", "MRN-1", new DateOnly(1960, 5, 1), AdministrativeSex.Female, null, null, source),
+            [],
+            new StageGroup("IV", false, new DateOnly(2025, 1, 1), new SourceReference("Observation", "stage")),
+            new EcogPerformanceStatus(1, new DateOnly(2025, 1, 1), new SourceReference("Observation", "ecog")),
+            null,
+            [new LabResult(LabAnalyte.Albumin, 3.9m, "g/dL", new DateOnly(2025, 1, 2), albumin.ReferenceRange, new SourceReference("Observation", "alb"))],
+            [],
+            [new GenomicVariant("EGFR", "HGNC:3236", "c.2573T>G", "p.L858R", 0.3m, GenomicSourceClass.Somatic, Src)],
+            [],
+            [],
+            null,
+            null,
+            null,
+            null,
+            null,
+            [],
+            []);
+    }
+
+    /// <summary>Answers like the real service: predictions, then an explanation, each with an audit receipt.</summary>
+    private sealed class ScriptedPredictions : IPatientPredictions
+    {
+        public static readonly Guid PredictionEventId = Guid.Parse("7d1c0c38-5d2a-4c8e-9a52-1f4a2b3c4d5e");
+
+        private static readonly ModelIdentity Model = new("1.1.0", new string('a', 64), "CPU", "synthetic training data — research use only");
+
+        public Applicability Applicability { get; set; } = new(ApplicabilityLevel.InDistribution, []);
+
+        public string? AuditFailure { get; set; }
+
+        public List<WhatIfScenario?> Scenarios { get; } = [];
+
+        public List<PredictionFeedback> Feedback { get; } = [];
+
+        public Task<PredictionOutcome<PatientPredictions>> PredictAsync(PatientProfile profile, WhatIfScenario? scenario, CancellationToken cancellationToken = default)
+        {
+            if (AuditFailure is not null)
+            {
+                throw new AuditWriteException(AuditFailure);
+            }
+
+            Scenarios.Add(scenario);
+            var shift = scenario is null ? 0 : -0.10;
+            var predictions = new PatientPredictions(
+                profile.PatientId,
+                new DateOnly(2026, 11, 29),
+                Model,
+                [
+                    new TherapyPrediction("osimertinib", "Osimertinib", "EGFR TKI", 0.72 + shift, 0.71 + shift, 0.61 + shift, 0.80 + shift,
+                        new TherapyEvidence("EGFR-mutant NSCLC", true, 0.80, "FDA approved (level 1)", "Soria 2018, FLAURA")),
+                    new TherapyPrediction("carboplatin-pemetrexed", "Carboplatin + pemetrexed", "Platinum doublet", 0.25, 0.25, 0.2, 0.3,
+                        new TherapyEvidence(null, false, 0.28, "none (unselected population)", "Gandhi 2018")),
+                ],
+                "min–max of the 5 ensemble members",
+                Applicability,
+                [new SimilarPatient("cohort-17", "Non-small cell lung cancer", "65–74", "Female", ["EgfrSensitizing"], "Osimertinib", 1, true, 0.21)],
+                scenario?.Describe(profile) ?? [],
+                new AuditReceipt(PredictionEventId, 42, DateTimeOffset.UtcNow));
+            return Task.FromResult(PredictionOutcome.Success(predictions));
+        }
+
+        public Task<PredictionOutcome<PatientExplanation>> ExplainAsync(PatientProfile profile, WhatIfScenario? scenario, CancellationToken cancellationToken = default)
+        {
+            var explanation = new PatientExplanation(
+                profile.PatientId,
+                [new ExplanationFactor("EGFR p.L858R", [Src]), new ExplanationFactor("ECOG 2", [new SourceReference("Observation", "ecog")]), new ExplanationFactor("Other facts (absent or normal findings)", [])],
+                [
+                    new TherapyExplanation("osimertinib", "Osimertinib", 0.40, 0.72, [0.34, -0.06, 0.04], null),
+                    new TherapyExplanation("carboplatin-pemetrexed", "Carboplatin + pemetrexed", 0.30, 0.25, [-0.02, -0.04, 0.01], null),
+                ],
+                "exact over 2^3 coalitions",
+                "32 training patients drawn at random",
+                Model,
+                new AuditReceipt(Guid.NewGuid(), 43, DateTimeOffset.UtcNow));
+            return Task.FromResult(PredictionOutcome.Success(explanation));
+        }
+
+        public Task<AuditReceipt> RecordFeedbackAsync(PredictionFeedback feedback, CancellationToken cancellationToken = default)
+        {
+            Feedback.Add(feedback);
+            return Task.FromResult(new AuditReceipt(Guid.NewGuid(), 44, DateTimeOffset.UtcNow));
+        }
+    }
+
+    private sealed class NoAuditEvents : IAuditReader
+    {
+        public Task<IReadOnlyList<AuditEvent>> ReadRecentAsync(int count, CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<AuditEvent>>([]);
+
+        public Task<IReadOnlyList<AuditEvent>> ReadForPatientAsync(string patientReference, int count, CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<AuditEvent>>([]);
+
+        public Task<IReadOnlyList<AuditActivityBucket>> ReadActivityByHourAsync(DateTimeOffset sinceUtc, CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<AuditActivityBucket>>([]);
+
+        public Task<AuditChainVerification> VerifyChainAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    }
+}
