@@ -1,6 +1,7 @@
 using Precision.Clinical;
 using Precision.Inference.Explanations;
 using Precision.Inference.Features;
+using Precision.Inference.Runtime;
 
 namespace Precision.Inference.Tests;
 
@@ -169,6 +170,28 @@ public sealed class ExplanationsModelTests(ExplanationsFixture fixture) : IClass
         Assert.Contains(explanation.Players, p => p.Name == "ERBB2 amplification");
         Assert.All(explanation.Therapies, t => Assert.Equal(t.Prediction - t.Baseline, t.ContributionSum, 1e-4));
         Assert.True(explanation.RowsScored <= (1L << explanation.Players.Count) * 32 * 22);
+    }
+
+    [Fact]
+    public void Through_the_portals_own_runtime_adapter_on_the_served_model_efficiency_holds_and_the_sample_is_the_models()
+    {
+        var model = new ModelRegistry(Path.Combine(fixture.Root, "models", "efficacy"), fixture.Schema).Verify("1.1.0").Model!;
+        var start = EfficacyModelRuntime.Start(model, new EfficacyModelOptions { ExecutionProvider = ExecutionProviderPreference.Cpu });
+        using var runtime = start.Runtime ?? throw new InvalidOperationException(start.Error);
+        var background = model.ReferencePopulation!.Background!;
+        var sample = ReferenceSample.Create([.. background.Rows!.Select(r => new PatientFeatures(r.Clinical, r.Genomic))], background.Description!);
+        var explainer = new ShapleyExplainer(runtime, fixture.Featurizer, sample, new ShapleyOptions { ReferenceSize = 8 });
+        var profile = fixture.MapFixture("crc-msi-high-cea.json");
+
+        var explanation = explainer.Explain(profile, AsOf, 1).Explanation!;
+
+        Assert.Contains(explanation.Players, p => p.Name == "MSI-high");
+        Assert.Equal(8, explanation.ReferenceSize);
+        Assert.All(explanation.Therapies, t => Assert.Equal(t.Prediction - t.Baseline, t.ContributionSum, 1e-4));
+        var x = fixture.Featurizer.Featurize(profile, AsOf, 1);
+        var output = new float[1];
+        runtime.Score(x.Clinical, x.Genomic, fixture.Featurizer.EncodeTherapy("pembrolizumab"), output);
+        Assert.Equal(output[0], explanation.Therapies.Single(t => t.TherapyId == "pembrolizumab").Prediction, 1e-6);
     }
 
     [Fact]

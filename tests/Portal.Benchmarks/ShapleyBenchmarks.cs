@@ -127,6 +127,33 @@ public class ShapleyReferenceSizeBenchmarks
     }
 }
 
+/// <summary>Exact Shapley at k = 8, 10, 12, 14 for one therapy (the explanation a clinician opens), default 32 reference rows.</summary>
+[Config(typeof(ShapleyBenchmarkConfig))]
+public class ShapleyOneTherapyBenchmarks
+{
+    private ShapleySetup _setup = null!;
+    private ShapleyEngine _engine = null!;
+    private PatientFeatures _patient = null!;
+    private IReadOnlyList<ExplanationPlayer> _players = [];
+
+    [Params(8, 10, 12, 14)]
+    public int Players { get; set; }
+
+    [GlobalSetup]
+    public void SetUp()
+    {
+        _setup = new ShapleySetup();
+        (_patient, _players) = _setup.PatientWithPlayers(Players);
+        _engine = new ShapleyEngine(_setup.Scorer, _setup.Reference);
+    }
+
+    [GlobalCleanup]
+    public void CleanUp() => _setup.Dispose();
+
+    [Benchmark(Description = "Exact Shapley, one therapy")]
+    public double Exact() => _engine.Compute(_patient, _players, [9]).Value(0, 0);
+}
+
 /// <summary>Exact Shapley at k = 10 for all therapies by the number of rows per Run call (the engine's chunk size).</summary>
 [Config(typeof(ShapleyBenchmarkConfig))]
 public class ShapleyRunSizeBenchmarks
