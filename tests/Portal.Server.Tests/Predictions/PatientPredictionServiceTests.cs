@@ -1,0 +1,154 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Precision.Clinical;
+using Precision.Clinical.WhatIf;
+using Precision.Portal.Client.Audit;
+using Precision.Portal.Client.Patients;
+using Precision.Portal.Client.Predictions;
+using Precision.Portal.Server.Audit;
+using Precision.Portal.Testing;
+
+namespace Precision.Portal.Server.Tests.Predictions;
+
+/// <summary>The clinician's prediction service on the real portal: committed model, ONNX Runtime (CPU), SQLite audit trail.</summary>
+public sealed class PatientPredictionServiceTests : IAsyncLifetime
+{
+    private PortalTestHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        var options = new PortalTestHostOptions();
+        options.Settings["Audit:BusyTimeout"] = "00:00:00.300";
+        _host = await PortalTestHost.StartAsync(options);
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task A_prediction_is_recorded_with_its_inputs_sources_and_outputs_and_the_explanation_adds_up_to_it()
+    {
+        await using var scope = ClinicianScope();
+        var predictions = scope.ServiceProvider.GetRequiredService<IPatientPredictions>();
+        var profile = await ProfileAsync(scope, p => p.Variants.Count > 0);
+
+        var outcome = await predictions.PredictAsync(profile, null);
+
+        var value = Assert.IsType<PatientPredictions>(outcome.Value);
+        Assert.Equal(22, value.Therapies.Count);
+        Assert.Equal(value.Therapies.OrderByDescending(t => t.Probability).Select(t => t.TherapyId), value.Therapies.Select(t => t.TherapyId));
+        Assert.All(value.Therapies, t => Assert.InRange(t.Probability, t.IntervalLow - 1e-6, t.IntervalHigh + 1e-6));
+        var recorded = await EventAsync(value.Audit.EventId);
+        Assert.Equal(AuditActions.PredictionCreate, recorded.Action);
+        Assert.Equal("Patient/" + profile.PatientId, recorded.PatientReference);
+        var details = JsonNode.Parse(recorded.DetailsJson!)!;
+        Assert.Equal(value.Model.Version, details["modelVersion"]!.GetValue<string>());
+        Assert.Equal(value.Model.OnnxSha256, details["onnxSha256"]!.GetValue<string>());
+        Assert.Contains(details["inputs"]!["sources"]!.AsArray(), s => s!.GetValue<string>().StartsWith("Patient/", StringComparison.Ordinal));
+        var top = value.Therapies[0];
+        var output = details["outputs"]!.AsArray().Single(o => o!["therapy"]!.GetValue<string>() == top.TherapyId)!;
+        Assert.Equal(top.Probability, output["probability"]!.GetValue<double>(), 6);
+
+        var explanation = Assert.IsType<PatientExplanation>((await predictions.ExplainAsync(profile, null, [top.TherapyId])).Value);
+        var explained = Assert.Single(explanation.Therapies);
+        Assert.Equal(top.Probability, explained.Prediction, 4);
+        Assert.Equal(explained.Prediction - explained.Baseline, explained.Contributions.Sum(), 4);
+        Assert.Contains(explanation.Factors, f => f.Sources.Count > 0);
+        Assert.Equal(AuditActions.PredictionExplain, (await EventAsync(explanation.Audit.EventId)).Action);
+    }
+
+    [Fact]
+    public async Task An_invalid_what_if_is_refused_with_the_reason_and_nothing_is_computed_or_recorded_and_a_valid_one_is_recorded_as_a_what_if()
+    {
+        await using var scope = ClinicianScope();
+        var predictions = scope.ServiceProvider.GetRequiredService<IPatientPredictions>();
+        var profile = await ProfileAsync(scope, p => p.Ecog is not null);
+        var before = await CountAsync(profile.PatientId);
+
+        var refused = await predictions.PredictAsync(profile, new WhatIfScenario { Ecog = 7, Labs = new Dictionary<LabAnalyte, decimal> { [LabAnalyte.Albumin] = 45m } });
+
+        Assert.Null(refused.Value);
+        Assert.Contains("ECOG must be 0–4", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("Albumin 45 g/dL is outside the plausible range", refused.Error, StringComparison.Ordinal);
+        Assert.Equal(before, await CountAsync(profile.PatientId));
+
+        var whatIf = await predictions.PredictAsync(profile, new WhatIfScenario { Ecog = 3 });
+        var recorded = await EventAsync(whatIf.Value!.Audit.EventId);
+        Assert.Equal(AuditActions.PredictionWhatIf, recorded.Action);
+        Assert.Contains("ECOG", JsonNode.Parse(recorded.DetailsJson!)!["whatIf"]!.AsArray()[0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(profile.Ecog!.Score, (await ProfileAsync(scope, p => p.PatientId == profile.PatientId)).Ecog!.Score);
+    }
+
+    [Fact]
+    public async Task An_empty_record_gets_a_clear_refusal_that_is_itself_recorded()
+    {
+        await using var scope = ClinicianScope();
+        var predictions = scope.ServiceProvider.GetRequiredService<IPatientPredictions>();
+        var empty = new PatientProfile("empty-1", new PatientDemographics("Nobody", null, null, AdministrativeSex.Unknown, null, null, new SourceReference("Patient", "empty-1")),
+            [], null, null, null, [], [], [], [], [], null, null, null, null, null, [], []);
+
+        var outcome = await predictions.PredictAsync(empty, null);
+
+        Assert.Null(outcome.Value);
+        Assert.False(string.IsNullOrWhiteSpace(outcome.Error));
+        var events = await _host.Services.GetRequiredService<IAuditReader>().ReadForPatientAsync("Patient/empty-1", 5);
+        Assert.Contains(events, e => e.Action == AuditActions.PredictionCreate && e.Outcome == AuditOutcome.Failure);
+    }
+
+    [Theory]
+    [InlineData("osimertinib", false, null, null, "choose a reason")]
+    [InlineData("snake-oil", true, null, null, "not a therapy")]
+    [InlineData("osimertinib", true, null, 2001, "longer than 2000")]
+    public async Task Bad_feedback_is_refused_with_what_to_fix(string therapy, bool agrees, FeedbackReason? reason, int? commentLength, string message)
+    {
+        await using var scope = ClinicianScope();
+        var predictions = scope.ServiceProvider.GetRequiredService<IPatientPredictions>();
+        var comment = commentLength is { } n ? new string('x', n) : null;
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => predictions.RecordFeedbackAsync(new PredictionFeedback("pat-000001", therapy, Guid.NewGuid(), agrees, reason, comment)));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task When_the_audit_trail_is_locked_by_another_process_no_prediction_is_returned()
+    {
+        await using var scope = ClinicianScope();
+        var predictions = scope.ServiceProvider.GetRequiredService<IPatientPredictions>();
+        var profile = await ProfileAsync(scope, p => p.Variants.Count > 0);
+        await predictions.PredictAsync(profile, null);
+
+        await using (await _host.LockAuditDatabaseAsync())
+        {
+            await Assert.ThrowsAsync<AuditWriteException>(() => predictions.PredictAsync(profile, null));
+        }
+    }
+
+    private AsyncServiceScope ClinicianScope()
+    {
+        var scope = _host.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<AuditCallContext>().User = new ClaimsPrincipal(new ClaimsIdentity(
+            [new Claim("sub", "clinician-1"), new Claim("name", "Dr. Test"), new Claim("role", "clinician")], "test", "name", "role"));
+        return scope;
+    }
+
+    private static async Task<PatientProfile> ProfileAsync(AsyncServiceScope scope, Func<PatientProfile, bool> wanted)
+    {
+        var directory = scope.ServiceProvider.GetRequiredService<IPatientDirectory>();
+        foreach (var candidate in (await directory.SearchAsync(new PatientQuery(null, null, 0, 60))).Patients)
+        {
+            if ((await directory.ReadAsync(candidate.PatientId)).Profile is { PrimaryCancer: not null } profile && wanted(profile))
+            {
+                return profile;
+            }
+        }
+
+        throw new InvalidOperationException("No patient of the kind this test needs in the test cohort.");
+    }
+
+    private async Task<AuditEvent> EventAsync(Guid id) =>
+        (await _host.Services.GetRequiredService<IAuditReader>().ReadRecentAsync(50)).Single(e => e.Id == id);
+
+    private async Task<int> CountAsync(string patientId) =>
+        (await _host.Services.GetRequiredService<IAuditReader>().ReadForPatientAsync("Patient/" + patientId, 100)).Count;
+}
