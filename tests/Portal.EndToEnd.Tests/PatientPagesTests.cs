@@ -79,7 +79,7 @@ public sealed class PatientPagesTests(PortalBrowser browser) : IClassFixture<Por
 
         await page.GotoAsync(browser.Host.PortalUrl + "patients/no-such-patient-42");
         await PortalBrowser.WaitForInteractiveAsync(page);
-        await Expect(page.GetByTestId("patient-read-failure")).ToContainTextAsync("No such patient");
+        await Expect(page.GetByTestId("patient-read-failure")).ToContainTextAsync("No such patient", new() { Timeout = 20_000 });
 
         await page.GotoAsync(browser.Host.PortalUrl + "patients/bad%20id%3B");
         await PortalBrowser.WaitForInteractiveAsync(page);
