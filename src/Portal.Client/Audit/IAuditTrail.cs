@@ -19,4 +19,13 @@ public interface IAuditReader
     Task<IReadOnlyList<AuditActivityBucket>> ReadActivityByHourAsync(DateTimeOffset sinceUtc, CancellationToken cancellationToken = default);
 
     Task<AuditChainVerification> VerifyChainAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Events matching <paramref name="query"/>, newest first, one keyset page. Throws <see cref="AuditSearchException"/>
+    /// (an <see cref="ArgumentException"/>) naming every problem when <see cref="AuditSearchQuery.Validate"/> finds any.
+    /// </summary>
+    Task<AuditSearchPage> SearchAsync(AuditSearchQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>One event by its sequence number; null when there is none (never written, or pruned).</summary>
+    Task<AuditEvent?> ReadEventAsync(long sequence, CancellationToken cancellationToken = default);
 }
