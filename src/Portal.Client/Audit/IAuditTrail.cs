@@ -26,6 +26,9 @@ public interface IAuditReader
     /// </summary>
     Task<AuditSearchPage> SearchAsync(AuditSearchQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>How many events match <paramref name="query"/> (its page size and nothing else ignored); for exports.</summary>
+    Task<long> CountAsync(AuditSearchQuery query, CancellationToken cancellationToken = default);
+
     /// <summary>One event by its sequence number; null when there is none (never written, or pruned).</summary>
     Task<AuditEvent?> ReadEventAsync(long sequence, CancellationToken cancellationToken = default);
 }

@@ -10,7 +10,7 @@ namespace Precision.Portal.Server.Audit;
 /// </summary>
 internal static class AuditSearchSql
 {
-    public static (string Sql, List<(string Name, object Value)> Parameters) Build(AuditSearchQuery query)
+    public static (string Sql, List<(string Name, object Value)> Parameters) Build(AuditSearchQuery query, bool count = false)
     {
         var where = new List<string>();
         var parameters = new List<(string, object)>();
@@ -70,11 +70,14 @@ internal static class AuditSearchSql
             Add("model_version = @modelVersion", "modelVersion", modelVersion);
         }
 
+        var filter = where.Count == 0 ? string.Empty : " WHERE " + string.Join(" AND ", where);
+        if (count)
+        {
+            return ("SELECT COUNT(*) FROM audit_event" + filter, parameters);
+        }
+
         parameters.Add(("limit", query.PageSize + 1));
-        var sql = $"SELECT {AuditEventColumns.Select} FROM audit_event"
-            + (where.Count == 0 ? string.Empty : " WHERE " + string.Join(" AND ", where))
-            + " ORDER BY sequence DESC LIMIT @limit";
-        return (sql, parameters);
+        return ($"SELECT {AuditEventColumns.Select} FROM audit_event{filter} ORDER BY sequence DESC LIMIT @limit", parameters);
     }
 
     /// <summary>Validates and normalizes, or throws <see cref="AuditSearchException"/> naming every problem.</summary>

@@ -98,3 +98,8 @@ internal static class AuditEventRules
             ["checkpointHash"] = checkpointHash,
         }.ToJsonString();
 }
+
+/// <summary>Everything one audit store instance offers: the SQLite and the PostgreSQL store.</summary>
+public interface IChainedAuditStore : IAuditStore, Client.Audit.IAuditReader, IAuditMaintenance, IAsyncDisposable
+{
+}

@@ -112,6 +112,34 @@ public sealed partial class PostgreSqlAuditStore
         }
     }
 
+    public async Task<long> CountAsync(AuditSearchQuery query, CancellationToken cancellationToken = default)
+    {
+        query = AuditSearchSql.Check(query);
+        var (sql, parameters) = AuditSearchSql.Build(query, count: true);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                var command = new NpgsqlCommand(sql, connection);
+                await using (command.ConfigureAwait(false))
+                {
+                    foreach (var (name, value) in parameters)
+                    {
+                        command.Parameters.AddWithValue(name, value);
+                    }
+
+                    return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (NpgsqlException ex)
+        {
+            throw AuditStoreFailure.Read(Location, ex, _busyTimeout);
+        }
+    }
+
     public async Task<AuditChainVerification> VerifyChainAsync(CancellationToken cancellationToken = default)
     {
         await InitializeAsync(cancellationToken).ConfigureAwait(false);

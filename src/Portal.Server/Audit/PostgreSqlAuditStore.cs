@@ -12,7 +12,7 @@ namespace Precision.Portal.Server.Audit;
 /// that row and extend the same chain; a writer that waits longer than <see cref="AuditStoreOptions.BusyTimeout"/>
 /// for the lock fails, and the action with it (fail closed).
 /// </summary>
-public sealed partial class PostgreSqlAuditStore : IAuditStore, IAuditReader, IAuditMaintenance, IAsyncDisposable, IDisposable
+public sealed partial class PostgreSqlAuditStore : IChainedAuditStore, IDisposable
 {
     private static readonly SqlMigrator Migrator = SqlMigrator.FromEmbeddedScripts(
         typeof(PostgreSqlAuditStore).Assembly, "Precision.Portal.Server.Audit.Migrations.postgresql.");

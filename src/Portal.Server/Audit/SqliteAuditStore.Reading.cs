@@ -86,6 +86,31 @@ public sealed partial class SqliteAuditStore
         }
     }
 
+    public async Task<long> CountAsync(AuditSearchQuery query, CancellationToken cancellationToken = default)
+    {
+        query = AuditSearchSql.Check(query);
+        var (sql, parameters) = AuditSearchSql.Build(query, count: true);
+        var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            try
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                foreach (var (name, value) in parameters)
+                {
+                    command.Parameters.AddWithValue("@" + name, value);
+                }
+
+                return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            }
+            catch (SqliteException ex)
+            {
+                throw AuditStoreFailure.Read(DatabasePath, ex, _busyTimeout);
+            }
+        }
+    }
+
     public async Task<AuditEvent?> ReadEventAsync(long sequence, CancellationToken cancellationToken = default)
     {
         var events = await ReadEventsAsync(

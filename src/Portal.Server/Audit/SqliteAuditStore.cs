@@ -9,7 +9,7 @@ namespace Precision.Portal.Server.Audit;
 /// queueing on the file lock. Each transaction starts with <c>BEGIN IMMEDIATE</c> and reads the chain head
 /// inside it, so other processes using the same file extend the same chain.
 /// </summary>
-public sealed partial class SqliteAuditStore : IAuditStore, IAuditReader, IAuditMaintenance, IAsyncDisposable, IDisposable
+public sealed partial class SqliteAuditStore : IChainedAuditStore, IDisposable
 {
     private static readonly SqlMigrator Migrator = SqlMigrator.FromEmbeddedScripts(
         typeof(SqliteAuditStore).Assembly, "Precision.Portal.Server.Audit.Migrations.sqlite.");
