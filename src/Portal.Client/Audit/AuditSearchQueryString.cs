@@ -11,6 +11,15 @@ namespace Precision.Portal.Client.Audit;
 /// </summary>
 public static class AuditSearchQueryString
 {
+    /// <summary>The export endpoint (compliance policy): <c>?format=fhir|ndjson|csv</c> plus the filter.</summary>
+    public const string ExportPath = "/compliance/audit/export";
+
+    public static string ExportLink(AuditSearchQuery query, string format)
+    {
+        var filter = Format(query);
+        return $"{ExportPath}?format={format}" + (filter.Length == 0 ? string.Empty : "&" + filter);
+    }
+
     public static string Format(AuditSearchQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);

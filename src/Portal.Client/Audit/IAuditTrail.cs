@@ -24,11 +24,15 @@ public interface IAuditReader
     /// Events matching <paramref name="query"/>, newest first, one keyset page. Throws <see cref="AuditSearchException"/>
     /// (an <see cref="ArgumentException"/>) naming every problem when <see cref="AuditSearchQuery.Validate"/> finds any.
     /// </summary>
-    Task<AuditSearchPage> SearchAsync(AuditSearchQuery query, CancellationToken cancellationToken = default);
+    /// <remarks>Default members throw, so readers written before search (test fakes) keep compiling.</remarks>
+    Task<AuditSearchPage> SearchAsync(AuditSearchQuery query, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not support audit search.");
 
     /// <summary>How many events match <paramref name="query"/> (its page size and nothing else ignored); for exports.</summary>
-    Task<long> CountAsync(AuditSearchQuery query, CancellationToken cancellationToken = default);
+    Task<long> CountAsync(AuditSearchQuery query, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not support audit search.");
 
     /// <summary>One event by its sequence number; null when there is none (never written, or pruned).</summary>
-    Task<AuditEvent?> ReadEventAsync(long sequence, CancellationToken cancellationToken = default);
+    Task<AuditEvent?> ReadEventAsync(long sequence, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not support reading single events.");
 }

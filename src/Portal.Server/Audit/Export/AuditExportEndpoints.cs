@@ -17,7 +17,7 @@ namespace Precision.Portal.Server.Audit.Export;
 /// </summary>
 public static class AuditExportEndpoints
 {
-    public const string Path = "/compliance/audit/export";
+    public const string Path = AuditSearchQueryString.ExportPath;
     private const int ExportPageSize = AuditSearchQuery.MaxPageSize;
 
     public static IEndpointRouteBuilder MapPortalAuditEndpoints(this IEndpointRouteBuilder endpoints)
@@ -25,13 +25,6 @@ public static class AuditExportEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet(Path, ExportAsync).RequireAuthorization(PortalPolicies.Compliance);
         return endpoints;
-    }
-
-    /// <summary>The link the Compliance page offers for a filter and a format.</summary>
-    public static string Link(AuditSearchQuery query, string format)
-    {
-        var filter = AuditSearchQueryString.Format(query);
-        return $"{Path}?format={format}" + (filter.Length == 0 ? string.Empty : "&" + filter);
     }
 
     private static async Task ExportAsync(HttpContext context, IAuditReader reader, IAuditTrail trail, ILoggerFactory loggers)
