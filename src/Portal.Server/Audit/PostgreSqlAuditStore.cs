@@ -187,29 +187,14 @@ public sealed partial class PostgreSqlAuditStore : IChainedAuditStore, IDisposab
     {
         private readonly NpgsqlConnection _connection;
         private readonly NpgsqlCommand _readHead;
-        private readonly NpgsqlBatch _write;
-        private readonly NpgsqlParameter<long[]> _sequences = new() { ParameterName = "p0" };
-        private readonly NpgsqlParameter<string?[]>[] _texts = new NpgsqlParameter<string?[]>[14];
-        private readonly NpgsqlParameter<long> _headSequence = new() { ParameterName = "headSequence" };
-        private readonly NpgsqlParameter<string> _headHash = new() { ParameterName = "headHash" };
+
+        private static readonly string InsertSql =
+            $"INSERT INTO audit_event ({AuditEventColumns.Select}) SELECT * FROM unnest(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14)";
 
         public ChainWriter(NpgsqlConnection connection)
         {
             _connection = connection;
             _readHead = new NpgsqlCommand("SELECT last_sequence, last_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE", connection);
-            var insert = new NpgsqlBatchCommand(
-                $"INSERT INTO audit_event ({AuditEventColumns.Select}) SELECT * FROM unnest(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14)");
-            insert.Parameters.Add(_sequences);
-            for (var i = 0; i < _texts.Length; i++)
-            {
-                _texts[i] = new NpgsqlParameter<string?[]> { ParameterName = $"p{i + 1}", NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
-                insert.Parameters.Add(_texts[i]);
-            }
-
-            var updateHead = new NpgsqlBatchCommand("UPDATE audit_chain_head SET last_sequence = @headSequence, last_hash = @headHash WHERE id = 1");
-            updateHead.Parameters.Add(_headSequence);
-            updateHead.Parameters.Add(_headHash);
-            _write = new NpgsqlBatch(connection) { BatchCommands = { insert, updateHead } };
         }
 
         /// <summary>Appends the batch in one transaction; either all events are committed or none.</summary>
@@ -255,16 +240,24 @@ public sealed partial class PostgreSqlAuditStore : IChainedAuditStore, IDisposab
                     previousHash = hash;
                 }
 
-                _sequences.TypedValue = sequences;
-                for (var c = 0; c < columns.Length; c++)
+                // One round trip for the rows (as arrays, unnested server-side) and the new head.
+                var write = new NpgsqlBatch(_connection, transaction);
+                await using (write.ConfigureAwait(false))
                 {
-                    _texts[c].TypedValue = columns[c];
-                }
+                    var insert = new NpgsqlBatchCommand(InsertSql);
+                    insert.Parameters.Add(new NpgsqlParameter<long[]>("p0", sequences));
+                    for (var c = 0; c < columns.Length; c++)
+                    {
+                        insert.Parameters.Add(new NpgsqlParameter<string?[]>($"p{c + 1}", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = columns[c] });
+                    }
 
-                _headSequence.TypedValue = sequence;
-                _headHash.TypedValue = previousHash;
-                _write.Transaction = transaction;
-                await _write.ExecuteNonQueryAsync().ConfigureAwait(false);
+                    var updateHead = new NpgsqlBatchCommand("UPDATE audit_chain_head SET last_sequence = @sequence, last_hash = @hash WHERE id = 1");
+                    updateHead.Parameters.Add(new NpgsqlParameter<long>("sequence", sequence));
+                    updateHead.Parameters.Add(new NpgsqlParameter<string>("hash", previousHash));
+                    write.BatchCommands.Add(insert);
+                    write.BatchCommands.Add(updateHead);
+                    await write.ExecuteNonQueryAsync().ConfigureAwait(false);
+                }
                 await transaction.CommitAsync().ConfigureAwait(false);
                 return written;
             }
@@ -291,7 +284,6 @@ public sealed partial class PostgreSqlAuditStore : IChainedAuditStore, IDisposab
         public void Dispose()
         {
             _readHead.Dispose();
-            _write.Dispose();
             _connection.Dispose();
         }
     }
