@@ -10,13 +10,16 @@ public class AuditAppendBenchmarks
 
     private AuditBenchmarkDatabase _database = null!;
 
+    [Params(AuditBenchmarkEngines.Sqlite, AuditBenchmarkEngines.PostgreSql)]
+    public string Engine { get; set; } = AuditBenchmarkEngines.Sqlite;
+
     [Params(1, 8)]
     public int Writers { get; set; }
 
     [GlobalSetup]
     public async Task SetUp()
     {
-        _database = new AuditBenchmarkDatabase();
+        _database = new AuditBenchmarkDatabase(Engine);
         await _database.Store.InitializeAsync();
     }
 
