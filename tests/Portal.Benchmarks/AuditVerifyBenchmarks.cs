@@ -40,7 +40,7 @@ public class AuditSearchBenchmarks
     [Params(AuditBenchmarkEngines.Sqlite, AuditBenchmarkEngines.PostgreSql)]
     public string Engine { get; set; } = AuditBenchmarkEngines.Sqlite;
 
-    [Params("none", "patient", "user+action", "action-family+outcome", "model-version", "one-day", "deep-page")]
+    [Params("none", "patient", "user+action", "action-family+outcome", "model-version", "one-day", "wide-range", "deep-page")]
     public string Filter { get; set; } = "none";
 
     private AuditSearchQuery _query = new();
@@ -57,8 +57,10 @@ public class AuditSearchBenchmarks
             "user+action" => new AuditSearchQuery { User = "sub-0007", Action = AuditActions.PatientView },
             "action-family+outcome" => new AuditSearchQuery { Action = "prediction.*", Outcome = AuditOutcome.Denied },
             "model-version" => new AuditSearchQuery { ModelVersion = "1.0.0" },
-            // A time window in the middle of the trail (the seeded events span a minute or two, so 10 % of it: ~100k events).
-            "one-day" => new AuditSearchQuery { FromUtc = first + (span * 0.45), ToUtc = first + (span * 0.55) },
+            // The seeded events span a minute or two. "One day" is 1/365 of that span in the middle of the trail (~2,700
+            // events: a day if the million events covered a year); "wide-range" is 10 % of it (~100,000 events).
+            "one-day" => new AuditSearchQuery { FromUtc = first + (span * 0.5), ToUtc = first + (span * (0.5 + (1.0 / 365))) },
+            "wide-range" => new AuditSearchQuery { FromUtc = first + (span * 0.45), ToUtc = first + (span * 0.55) },
             // Page 10,001 of an unfiltered search: keyset paging makes depth free.
             "deep-page" => new AuditSearchQuery { BeforeSequence = 500_000 },
             _ => new AuditSearchQuery(),

@@ -55,14 +55,27 @@ internal static class AuditSearchSql
             Add("outcome = @outcome", "outcome", outcome.ToString());
         }
 
-        if (query.FromUtc is { } from)
+        if (query.FromUtc is not null || query.ToUtc is not null)
         {
-            Add("occurred_utc >= @from", "from", StoredAuditEvent.FormatTime(from));
-        }
+            var range = new List<string>();
+            if (query.FromUtc is { } from)
+            {
+                Add("occurred_utc >= @from", "from", StoredAuditEvent.FormatTime(from));
+                range.Add("occurred_utc >= @from");
+            }
 
-        if (query.ToUtc is { } to)
-        {
-            Add("occurred_utc < @to", "to", StoredAuditEvent.FormatTime(to));
+            if (query.ToUtc is { } to)
+            {
+                Add("occurred_utc < @to", "to", StoredAuditEvent.FormatTime(to));
+                range.Add("occurred_utc < @to");
+            }
+
+            // Redundant but exact: every event in the time range has a sequence between the smallest and largest
+            // sequence of that range (found on the time index). With these bounds the newest-first walk starts at the
+            // range instead of skipping everything newer, whatever the clocks of the instances did.
+            var inRange = string.Join(" AND ", range);
+            where.Add($"sequence >= (SELECT MIN(sequence) FROM audit_event WHERE {inRange})");
+            where.Add($"sequence <= (SELECT MAX(sequence) FROM audit_event WHERE {inRange})");
         }
 
         if (query.ModelVersion is { } modelVersion)

@@ -26,6 +26,8 @@ ALTER TABLE audit_event ADD COLUMN model_version text GENERATED ALWAYS AS (audit
 CREATE INDEX ix_audit_event_model_version ON audit_event (model_version, sequence) WHERE model_version IS NOT NULL;
 CREATE INDEX ix_audit_event_actor_display_name ON audit_event (actor_display_name, sequence);
 CREATE INDEX ix_audit_event_outcome_action ON audit_event (outcome, action, sequence);
+-- Time ranges: the smallest and largest sequence of a range come from this index alone.
+CREATE INDEX ix_audit_event_occurred_sequence ON audit_event (occurred_utc, sequence);
 
 -- After pruning, the chain starts after this event: the sequence and hash of the last pruned event. The audit.prune
 -- event that moved it carries the same values in its hashed details, and the verifier insists they agree.
