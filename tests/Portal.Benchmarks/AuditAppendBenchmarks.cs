@@ -6,11 +6,11 @@ namespace Precision.Portal.Benchmarks;
 [Config(typeof(AuditBenchmarkConfig))]
 public class AuditAppendBenchmarks
 {
-    private const int AppendsPerInvocation = 24_000;
+    private const int AppendsPerInvocation = 4_800;
 
     private AuditBenchmarkDatabase _database = null!;
 
-    [Params(AuditBenchmarkEngines.Sqlite, AuditBenchmarkEngines.PostgreSql)]
+    [ParamsSource(typeof(AuditBenchmarkEngines), nameof(AuditBenchmarkEngines.Selected))]
     public string Engine { get; set; } = AuditBenchmarkEngines.Sqlite;
 
     [Params(1, 8)]

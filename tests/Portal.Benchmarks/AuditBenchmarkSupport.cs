@@ -48,6 +48,12 @@ public static class AuditBenchmarkEngines
 {
     public const string Sqlite = "Sqlite";
     public const string PostgreSql = "PostgreSql";
+
+    /// <summary>Both engines, or those named in <c>PRECISION_BENCH_ENGINES</c> (comma separated).</summary>
+    public static IEnumerable<string> Selected =>
+        Environment.GetEnvironmentVariable("PRECISION_BENCH_ENGINES") is { Length: > 0 } names
+            ? names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            : [Sqlite, PostgreSql];
 }
 
 /// <summary>
@@ -122,6 +128,20 @@ internal sealed class AuditBenchmarkDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Planner statistics, as autovacuum gathers them on a table that grew gradually; right after a bulk load of 1M rows
+    /// PostgreSQL has none yet (SQLite plans without statistics here, so it gets none either).
+    /// </summary>
+    public async Task AnalyzeAsync()
+    {
+        if (_schema is not null)
+        {
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_adminConnectionString) { SearchPath = _schema }.ToString());
+            await connection.OpenAsync();
+            await connection.ExecuteAsync("VACUUM ANALYZE audit_event");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Store.DisposeAsync();
@@ -153,6 +173,7 @@ internal static class SeededTrails
             var started = System.Diagnostics.Stopwatch.StartNew();
             await database.SeedAsync(events);
             Console.WriteLine($"// Seeded {events:N0} events on {engine} in {started.Elapsed.TotalSeconds:0.0} s ({events / started.Elapsed.TotalSeconds:N0} appends/s with 8,192 in flight)");
+            await database.AnalyzeAsync();
             Trails[(engine, events)] = database;
         }
 

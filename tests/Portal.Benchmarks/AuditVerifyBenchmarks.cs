@@ -9,7 +9,7 @@ public class AuditVerifyBenchmarks
 {
     private AuditBenchmarkDatabase _database = null!;
 
-    [Params(AuditBenchmarkEngines.Sqlite, AuditBenchmarkEngines.PostgreSql)]
+    [ParamsSource(typeof(AuditBenchmarkEngines), nameof(AuditBenchmarkEngines.Selected))]
     public string Engine { get; set; } = AuditBenchmarkEngines.Sqlite;
 
     [Params(1_000_000)]
@@ -37,7 +37,7 @@ public class AuditSearchBenchmarks
 {
     private AuditBenchmarkDatabase _database = null!;
 
-    [Params(AuditBenchmarkEngines.Sqlite, AuditBenchmarkEngines.PostgreSql)]
+    [ParamsSource(typeof(AuditBenchmarkEngines), nameof(AuditBenchmarkEngines.Selected))]
     public string Engine { get; set; } = AuditBenchmarkEngines.Sqlite;
 
     [Params("none", "patient", "user+action", "action-family+outcome", "model-version", "one-day", "wide-range", "deep-page")]

@@ -74,8 +74,9 @@ internal static class AuditSearchSql
             // sequence of that range (found on the time index). With these bounds the newest-first walk starts at the
             // range instead of skipping everything newer, whatever the clocks of the instances did.
             var inRange = string.Join(" AND ", range);
-            where.Add($"sequence >= (SELECT MIN(sequence) FROM audit_event WHERE {inRange})");
-            where.Add($"sequence <= (SELECT MAX(sequence) FROM audit_event WHERE {inRange})");
+            // "+ 0" keeps PostgreSQL from answering MIN/MAX by walking the primary key from one end until a row is in the range.
+            where.Add($"sequence >= (SELECT MIN(sequence + 0) FROM audit_event WHERE {inRange})");
+            where.Add($"sequence <= (SELECT MAX(sequence + 0) FROM audit_event WHERE {inRange})");
         }
 
         if (query.ModelVersion is { } modelVersion)
