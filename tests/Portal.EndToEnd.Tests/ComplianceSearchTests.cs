@@ -22,8 +22,8 @@ public sealed class ComplianceSearchTests(PortalBrowser browser) : IClassFixture
         await page.GetByTestId("nav-compliance").ClickAsync();
         await PortalBrowser.WaitForInteractiveAsync(page);
 
-        await page.GetByTestId("filter-patient").Locator("input").FillAsync("Patient/e2e-7");
-        await page.GetByTestId("filter-model-version").Locator("input").FillAsync("9.9.1");
+        await page.GetByLabel("Patient reference").FillAsync("Patient/e2e-7");
+        await page.GetByLabel("Model version").FillAsync("9.9.1");
         await page.GetByTestId("search-audit").ClickAsync();
 
         var table = page.GetByTestId("recent-events");
@@ -31,7 +31,7 @@ public sealed class ComplianceSearchTests(PortalBrowser browser) : IClassFixture
         await Expect(page.GetByTestId("export-csv")).ToHaveAttributeAsync("href", "/compliance/audit/export?format=csv&patient=Patient%2Fe2e-7&modelVersion=9.9.1");
         await Expect(page.GetByTestId("page-older")).ToBeDisabledAsync();
 
-        // Keyboard: the first row's details button, then the detail region with pretty-printed JSON.
+        // Labelled fields (found by their labels above) and keyboard: the first row's details button, then the detail region with pretty-printed JSON.
         var details = table.Locator("tbody tr").First.Locator("button");
         await details.FocusAsync();
         await page.Keyboard.PressAsync("Enter");
@@ -39,8 +39,8 @@ public sealed class ComplianceSearchTests(PortalBrowser browser) : IClassFixture
         await PortalBrowser.ScreenshotAsync(page, "compliance-search");
 
         // A bad filter is explained, not a crash.
-        await page.GetByTestId("filter-from").Locator("input").FillAsync("2026-05-04");
-        await page.GetByTestId("filter-to").Locator("input").FillAsync("2026-05-01");
+        await page.GetByLabel("From (UTC date, inclusive)").FillAsync("2026-05-04");
+        await page.GetByLabel("To (UTC date, inclusive)").FillAsync("2026-05-01");
         await page.GetByTestId("search-audit").ClickAsync();
         await Expect(page.GetByTestId("search-problems")).ToContainTextAsync("must be before its end");
 
