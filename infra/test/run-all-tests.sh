@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Precision Portal on a new Debian 12 machine: installs what the tests need,
-# builds, runs each test project (each starts the servers it needs: portal, identity provider),
+# builds, starts a throwaway PostgreSQL cluster for the audit store tests (stopped at the end, pass or fail),
+# runs each test project (each starts the servers it needs: portal, identity provider),
 # and prints one summary line. Usage: bash infra/test/run-all-tests.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,11 +28,22 @@ echo "== Installing the FHIR sandbox's packages (npm ci)"
 echo "== Installing the accessibility scanner (npm ci)"
 (cd infra/test/accessibility && npm ci --no-audit --no-fund --loglevel=error)
 
+# Debian's PostgreSQL for the audit store tests, which run on SQLite and on PostgreSQL (installed here if missing).
+. infra/test/postgres.sh
+if ! precision_pg_bindir >/dev/null; then
+  echo "== Installing Debian postgresql"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+
 echo "== Building"
 dotnet build Precision.Portal.sln -nologo -clp:ErrorsOnly
 
 results=$(mktemp -d)
 status=0
+# A throwaway cluster (temp directory, random loopback port, trust auth); PRECISION_TEST_POSTGRES points the tests at it.
+trap 'precision_pg_stop; rm -rf "$results"' EXIT
+precision_pg_start
 for project in $(ls -d tests/*.Tests | sort); do
   echo "== Testing $project"
   if ! dotnet test "$project" --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$results/$(basename "$project").log"; then

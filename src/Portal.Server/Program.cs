@@ -1,4 +1,5 @@
 using Precision.Portal.Server.Audit;
+using Precision.Portal.Server.Audit.Export;
 using Precision.Portal.Server.Authentication;
 using Precision.Portal.Server.Health;
 using Precision.Portal.Server.Hosting;
@@ -21,6 +22,7 @@ var app = builder.Build();
 app.UsePortalPipeline();
 app.MapPortalHealthChecks();
 app.MapPortalAccountEndpoints();
+app.MapPortalAuditEndpoints();
 app.MapPortalUserInterface();
 
 await app.RunAsync();

@@ -6,9 +6,12 @@ namespace Precision.Portal.Benchmarks;
 [Config(typeof(AuditBenchmarkConfig))]
 public class AuditAppendBenchmarks
 {
-    private const int AppendsPerInvocation = 24_000;
+    private const int AppendsPerInvocation = 4_800;
 
     private AuditBenchmarkDatabase _database = null!;
+
+    [ParamsSource(typeof(AuditBenchmarkEngines), nameof(AuditBenchmarkEngines.Selected))]
+    public string Engine { get; set; } = AuditBenchmarkEngines.Sqlite;
 
     [Params(1, 8)]
     public int Writers { get; set; }
@@ -16,7 +19,7 @@ public class AuditAppendBenchmarks
     [GlobalSetup]
     public async Task SetUp()
     {
-        _database = new AuditBenchmarkDatabase();
+        _database = new AuditBenchmarkDatabase(Engine);
         await _database.Store.InitializeAsync();
     }
 

@@ -92,4 +92,7 @@ public static class AuditActions
     public const string PredictionWhatIf = "prediction.what-if";
     public const string PredictionFeedback = "prediction.feedback";
     public const string AuditChainVerify = "audit.chain-verify";
+    public const string AuditSearch = "audit.search";
+    public const string AuditExport = "audit.export";
+    public const string AuditPrune = "audit.prune";
 }

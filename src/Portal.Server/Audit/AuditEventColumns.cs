@@ -1,8 +1,8 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Precision.Portal.Server.Audit;
 
-/// <summary>The audit_event column list and its reader, shared by queries and the verifier so they cannot drift apart.</summary>
+/// <summary>The audit_event column list and its reader, shared by queries and the verifiers so they cannot drift apart.</summary>
 internal static class AuditEventColumns
 {
     public const string Select =
@@ -11,7 +11,7 @@ internal static class AuditEventColumns
 
     public const int HashOrdinal = 14;
 
-    public static StoredAuditEvent Read(SqliteDataReader reader) => new(
+    public static StoredAuditEvent Read(DbDataReader reader) => new(
         reader.GetInt64(0),
         reader.GetString(1),
         reader.GetString(2),
@@ -27,6 +27,6 @@ internal static class AuditEventColumns
         NullableString(reader, 12),
         reader.GetString(13));
 
-    private static string? NullableString(SqliteDataReader reader, int ordinal) =>
+    private static string? NullableString(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }

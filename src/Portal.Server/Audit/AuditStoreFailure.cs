@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using Precision.Portal.Client.Audit;
 
 namespace Precision.Portal.Server.Audit;
@@ -34,6 +35,16 @@ internal static class AuditStoreFailure
 
     public static string Reason(Exception exception)
     {
+        if (exception is PostgresException postgres)
+        {
+            return postgres.MessageText.TrimEnd('.');
+        }
+
+        if (exception is NpgsqlException { InnerException: { } inner } npgsql && !npgsql.Message.Contains(inner.Message, StringComparison.Ordinal))
+        {
+            return $"{npgsql.Message.TrimEnd('.')} ({inner.Message.TrimEnd('.')})";
+        }
+
         var message = exception.Message;
         if (exception is SqliteException)
         {
@@ -62,6 +73,20 @@ internal static class AuditStoreFailure
             SqliteIoError => "The storage reported an I/O error. Check the disk and the volume holding the portal's data directory.",
             _ => "Check the portal's data directory and logs.",
         },
+        PostgresException postgres => postgres.SqlState switch
+        {
+            "55P03" => $"Another portal instance or session held the audit chain locked for more than {busyTimeout.TotalSeconds:0.#} s. Check for long transactions on the audit database (pg_stat_activity).",
+            "25006" => "The PostgreSQL server accepts no writes (a standby, or default_transaction_read_only). Point Audit:ConnectionString at the primary.",
+            "42501" => "The database user in Audit:ConnectionString may not write the audit tables. Grant it INSERT and UPDATE on them (and ownership for migrations).",
+            "28P01" or "28000" => "The PostgreSQL server refused the user or password in Audit:ConnectionString.",
+            "3D000" => "The database named in Audit:ConnectionString does not exist. Create it; the portal creates its tables itself.",
+            "53100" => "The PostgreSQL server's disk is full. Free space there; nothing is recorded until then.",
+            "57P01" or "57P02" or "57P03" => "The PostgreSQL server is shutting down or starting up. Try again when it is back.",
+            "23505" => "The stored events no longer match the chain head, so the audit database was changed outside the portal. Verify the chain before recording anything else.",
+            "P0001" => "An append-only rule of the audit tables refused the change. Verify the chain before recording anything else.",
+            _ => "Check the PostgreSQL server's log and Audit:ConnectionString.",
+        },
+        NpgsqlException => "Check that the PostgreSQL server named in Audit:ConnectionString is running and reachable from the portal, and that its credentials are right.",
         IOException or UnauthorizedAccessException =>
             "Check that Audit:DataDirectory names a directory the portal's account can create and write.",
         InvalidDataException =>

@@ -1,36 +1,128 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Precision.Portal.Client.Audit;
+using Precision.Portal.Server.Authentication;
 
 namespace Precision.Portal.Server.Audit;
 
 public static class AuditStoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the SQLite audit store as <see cref="IAuditStore"/> and <see cref="IAuditReader"/> (one singleton),
-    /// with <see cref="AuditStoreOptions"/> bound from the <c>Audit</c> section of <paramref name="configuration"/>;
-    /// <paramref name="configure"/> runs after binding, e.g. to default <c>DataDirectory</c> to <c>ContentRoot/App_Data</c>.
-    /// The schema is brought up to date at start-up; if that fails the host still starts, the failure is logged,
-    /// and appends and <see cref="IAuditStore.CheckWritableAsync"/> report it until it is fixed.
+    /// Registers the audit store named by <c>Audit:Provider</c> — SQLite (default) or PostgreSQL — as <see cref="IAuditStore"/>,
+    /// <see cref="IAuditReader"/> and <see cref="IAuditMaintenance"/> (one singleton), with <see cref="AuditStoreOptions"/>
+    /// bound from the <c>Audit</c> section of <paramref name="configuration"/>; <paramref name="configure"/> runs after binding,
+    /// e.g. to default <c>DataDirectory</c> to <c>ContentRoot/App_Data</c>. Settings that cannot work throw
+    /// <see cref="PortalConfigurationException"/> naming the setting, so the portal refuses to start.
+    /// The schema is brought up to date at start-up; if that fails (database down) the host still starts, the failure is
+    /// logged, and appends and <see cref="IAuditStore.CheckWritableAsync"/> report it until it is fixed.
     /// </summary>
     public static IServiceCollection AddAuditStore(this IServiceCollection services, IConfiguration configuration, Action<AuditStoreOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        var options = services.AddOptions<AuditStoreOptions>().Bind(configuration.GetSection(AuditStoreOptions.SectionName));
+        var section = configuration.GetSection(AuditStoreOptions.SectionName);
+        var provider = Validate(section);
+        var options = services.AddOptions<AuditStoreOptions>().Bind(section);
         if (configure is not null)
         {
             options.Configure(configure);
         }
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new SqliteAuditStore(
-            sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value,
-            sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<IAuditStore>(sp => sp.GetRequiredService<SqliteAuditStore>());
-        services.TryAddSingleton<IAuditReader>(sp => sp.GetRequiredService<SqliteAuditStore>());
+        if (provider == AuditStoreProvider.PostgreSql)
+        {
+            services.TryAddSingleton(sp => new PostgreSqlAuditStore(
+                sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value,
+                sp.GetRequiredService<TimeProvider>()));
+            services.TryAddSingleton<IAuditStore>(sp => sp.GetRequiredService<PostgreSqlAuditStore>());
+            services.TryAddSingleton<IAuditReader>(sp => sp.GetRequiredService<PostgreSqlAuditStore>());
+            services.TryAddSingleton<IAuditMaintenance>(sp => sp.GetRequiredService<PostgreSqlAuditStore>());
+        }
+        else
+        {
+            services.TryAddSingleton(sp => new SqliteAuditStore(
+                sp.GetRequiredService<IOptions<AuditStoreOptions>>().Value,
+                sp.GetRequiredService<TimeProvider>()));
+            services.TryAddSingleton<IAuditStore>(sp => sp.GetRequiredService<SqliteAuditStore>());
+            services.TryAddSingleton<IAuditReader>(sp => sp.GetRequiredService<SqliteAuditStore>());
+            services.TryAddSingleton<IAuditMaintenance>(sp => sp.GetRequiredService<SqliteAuditStore>());
+        }
+
         services.AddHostedService<AuditStoreStartup>();
         return services;
+    }
+
+    /// <summary>Refuses settings that cannot work, naming the setting and what it must be.</summary>
+    internal static AuditStoreProvider Validate(IConfigurationSection section)
+    {
+        AuditStoreOptions settings;
+        try
+        {
+            settings = section.Get<AuditStoreOptions>() ?? new AuditStoreOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new PortalConfigurationException($"The Audit settings could not be read: {ex.GetBaseException().Message}", ex);
+        }
+
+        AuditStoreProvider provider;
+        try
+        {
+            provider = settings.ParsedProvider;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new PortalConfigurationException(
+                $"Audit:Provider '{settings.Provider}' is not known. Use Sqlite (the default: a file under Portal:DataDirectory) or PostgreSql (with Audit:ConnectionString).", ex);
+        }
+
+        if (provider == AuditStoreProvider.PostgreSql)
+        {
+            if (string.IsNullOrWhiteSpace(settings.ConnectionString))
+            {
+                throw new PortalConfigurationException(
+                    "Audit:Provider is PostgreSql, so Audit:ConnectionString must name the server, e.g. 'Host=db.example.org;Database=audit;Username=portal' (the password through an environment variable or secret store).");
+            }
+
+            NpgsqlConnectionStringBuilder builder;
+            try
+            {
+                builder = new NpgsqlConnectionStringBuilder(settings.ConnectionString);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
+            {
+                // The message names the keyword, never the rest of the string (which may hold a password).
+                throw new PortalConfigurationException($"Audit:ConnectionString is not a valid PostgreSQL connection string: {ex.Message}", ex);
+            }
+
+            if (string.IsNullOrWhiteSpace(builder.Host))
+            {
+                throw new PortalConfigurationException("Audit:ConnectionString names no Host. Add Host=<server> (and Database=, Username=).");
+            }
+        }
+        else if (!string.IsNullOrWhiteSpace(settings.ConnectionString))
+        {
+            throw new PortalConfigurationException(
+                "Audit:ConnectionString is set but Audit:Provider is Sqlite (the default), which keeps the trail under Portal:DataDirectory. Set Audit:Provider to PostgreSql, or remove the connection string.");
+        }
+
+        if (settings.VerifyInterval < TimeSpan.Zero || (settings.VerifyInterval > TimeSpan.Zero && settings.VerifyInterval < TimeSpan.FromSeconds(1)))
+        {
+            throw new PortalConfigurationException($"Audit:VerifyInterval must be 00:00:00 (off) or at least one second (it is {settings.VerifyInterval}).");
+        }
+
+        if (settings.RetentionDays < 0)
+        {
+            throw new PortalConfigurationException($"Audit:RetentionDays must be 0 (keep everything) or a positive number of days (it is {settings.RetentionDays}).");
+        }
+
+        if (settings.RetentionDays > 0 && settings.RetentionInterval < TimeSpan.FromSeconds(1))
+        {
+            throw new PortalConfigurationException($"Audit:RetentionInterval must be at least one second when Audit:RetentionDays is set (it is {settings.RetentionInterval}).");
+        }
+
+        return provider;
     }
 }

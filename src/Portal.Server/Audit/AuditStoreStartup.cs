@@ -3,7 +3,7 @@ using Precision.Portal.Client.Audit;
 namespace Precision.Portal.Server.Audit;
 
 /// <summary>Migrates the audit database at start-up so problems show in the log at once, without stopping the host.</summary>
-internal sealed class AuditStoreStartup(SqliteAuditStore store, ILogger<AuditStoreStartup> logger) : IHostedService
+internal sealed class AuditStoreStartup(IAuditMaintenance store, ILogger<AuditStoreStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -22,6 +22,10 @@ public static class PortalAuditTrailExtensions
         builder.Services.AddScoped<AuditTrail>();
         builder.Services.AddScoped<IAuditTrail>(sp => sp.GetRequiredService<AuditTrail>());
         builder.Services.AddScoped<CircuitHandler, AuditCircuitHandler>();
+        builder.Services.AddSingleton<AuditChainMonitor>();
+        builder.Services.AddSingleton<IAuditChainMonitor>(sp => sp.GetRequiredService<AuditChainMonitor>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditChainMonitor>());
+        builder.Services.AddHostedService<AuditRetentionService>();
         return builder;
     }
 }

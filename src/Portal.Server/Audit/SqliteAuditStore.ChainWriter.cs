@@ -37,7 +37,7 @@ public sealed partial class SqliteAuditStore
         }
 
         /// <summary>Appends the batch in one transaction; either all events are committed or none.</summary>
-        public AuditEvent[] Append(List<PendingAppend> batch, TimeProvider time)
+        public AuditEvent[] Append(IReadOnlyList<NewAuditEvent> batch, TimeProvider time)
         {
             // BEGIN IMMEDIATE: take the write lock before reading the head, so no other process can extend
             // the chain between our read and our write.
@@ -65,25 +65,12 @@ public sealed partial class SqliteAuditStore
                 var occurred = time.GetUtcNow();
                 sequence++;
                 var id = Guid.CreateVersion7(occurred);
-                var e = batch[i].Event;
+                var e = batch[i];
                 var stored = StoredAuditEvent.Create(sequence, id, occurred, e, previousHash);
                 var hash = AuditChainHash.Compute(stored);
-                Bind(stored, hash);
+                Bind(_insertParameters, stored, hash);
                 _insert.ExecuteNonQuery();
-                written[i] = new AuditEvent(
-                    sequence,
-                    id,
-                    new DateTimeOffset(occurred.UtcTicks, TimeSpan.Zero),
-                    new AuditActor(e.Actor.Subject, e.Actor.DisplayName, [.. e.Actor.Roles ?? []]),
-                    e.Action,
-                    e.Outcome,
-                    e.PatientReference,
-                    e.Target,
-                    e.DetailsJson,
-                    e.ClientAddress,
-                    e.CorrelationId,
-                    previousHash,
-                    hash);
+                written[i] = AuditEventRules.Written(stored, occurred, e, hash);
                 previousHash = hash;
             }
 
@@ -102,9 +89,8 @@ public sealed partial class SqliteAuditStore
             _connection.Dispose();
         }
 
-        private void Bind(in StoredAuditEvent e, string hash)
+        public static void Bind(SqliteParameter[] p, in StoredAuditEvent e, string hash)
         {
-            var p = _insertParameters;
             p[0].Value = e.Sequence;
             p[1].Value = e.Id;
             p[2].Value = e.OccurredUtc;

@@ -61,6 +61,65 @@ public sealed partial class SqliteAuditStore
         }
     }
 
+    public async Task<AuditSearchPage> SearchAsync(AuditSearchQuery query, CancellationToken cancellationToken = default)
+    {
+        query = AuditSearchSql.Check(query);
+        var (sql, parameters) = AuditSearchSql.Build(query);
+        var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            try
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                foreach (var (name, value) in parameters)
+                {
+                    command.Parameters.AddWithValue("@" + name, value);
+                }
+
+                return await AuditSearchSql.ReadPageAsync(command, query.PageSize, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SqliteException ex)
+            {
+                throw AuditStoreFailure.Read(DatabasePath, ex, _busyTimeout);
+            }
+        }
+    }
+
+    public async Task<long> CountAsync(AuditSearchQuery query, CancellationToken cancellationToken = default)
+    {
+        query = AuditSearchSql.Check(query);
+        var (sql, parameters) = AuditSearchSql.Build(query, count: true);
+        var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            try
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                foreach (var (name, value) in parameters)
+                {
+                    command.Parameters.AddWithValue("@" + name, value);
+                }
+
+                return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            }
+            catch (SqliteException ex)
+            {
+                throw AuditStoreFailure.Read(DatabasePath, ex, _busyTimeout);
+            }
+        }
+    }
+
+    public async Task<AuditEvent?> ReadEventAsync(long sequence, CancellationToken cancellationToken = default)
+    {
+        var events = await ReadEventsAsync(
+            $"SELECT {AuditEventColumns.Select} FROM audit_event WHERE sequence = $sequence",
+            command => command.Parameters.AddWithValue("$sequence", sequence),
+            cancellationToken).ConfigureAwait(false);
+        return events.Count == 0 ? null : events[0];
+    }
+
     public async Task<AuditChainVerification> VerifyChainAsync(CancellationToken cancellationToken = default)
     {
         var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);

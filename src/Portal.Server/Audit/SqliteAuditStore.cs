@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Precision.Portal.Client.Audit;
 
@@ -10,10 +9,8 @@ namespace Precision.Portal.Server.Audit;
 /// queueing on the file lock. Each transaction starts with <c>BEGIN IMMEDIATE</c> and reads the chain head
 /// inside it, so other processes using the same file extend the same chain.
 /// </summary>
-public sealed partial class SqliteAuditStore : IAuditStore, IAuditReader, IAsyncDisposable, IDisposable
+public sealed partial class SqliteAuditStore : IChainedAuditStore, IDisposable
 {
-    private const int MaxBatchSize = 1024;
-
     private static readonly SqlMigrator Migrator = SqlMigrator.FromEmbeddedScripts(
         typeof(SqliteAuditStore).Assembly, "Precision.Portal.Server.Audit.Migrations.sqlite.");
 
@@ -22,10 +19,8 @@ public sealed partial class SqliteAuditStore : IAuditStore, IAuditReader, IAsync
     private readonly string _readConnectionString;
     private readonly TimeSpan _busyTimeout;
     private readonly TimeProvider _time;
-    private readonly Channel<PendingAppend> _pending = Channel.CreateUnbounded<PendingAppend>(
-        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
     private readonly SemaphoreSlim _initializeLock = new(1, 1);
-    private readonly Task _writerLoop;
+    private readonly GroupCommitQueue _queue;
     private volatile bool _initialized;
     private int _disposed;
 
@@ -63,11 +58,13 @@ public sealed partial class SqliteAuditStore : IAuditStore, IAuditReader, IAsync
         builder.Pooling = true;
         _readConnectionString = builder.ToString();
 
-        _writerLoop = Task.Run(RunWriterLoopAsync);
+        _queue = new GroupCommitQueue(CommitAsync, ex => AuditStoreFailure.Write(DatabasePath, ex, _busyTimeout), ResetWriter, DatabasePath);
     }
 
     /// <summary>Full path of the database file.</summary>
     public string DatabasePath { get; }
+
+    public string Location => DatabasePath;
 
     /// <summary>
     /// Creates the data directory and brings the schema up to date. Appends and reads do this on first use;
@@ -117,17 +114,10 @@ public sealed partial class SqliteAuditStore : IAuditStore, IAuditReader, IAsync
         }
     }
 
-    public async Task<AuditEvent> AppendAsync(NewAuditEvent auditEvent, CancellationToken cancellationToken = default)
+    public Task<AuditEvent> AppendAsync(NewAuditEvent auditEvent, CancellationToken cancellationToken = default)
     {
-        Validate(auditEvent);
-        cancellationToken.ThrowIfCancellationRequested();
-        var pending = new PendingAppend(auditEvent, cancellationToken);
-        if (!_pending.Writer.TryWrite(pending))
-        {
-            throw new AuditWriteException($"The audit trail at {DatabasePath} is shutting down; the event was not recorded.");
-        }
-
-        return await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        AuditEventRules.Validate(auditEvent);
+        return _queue.AppendAsync(auditEvent, cancellationToken);
     }
 
     public async Task CheckWritableAsync(CancellationToken cancellationToken = default)
@@ -160,8 +150,7 @@ public sealed partial class SqliteAuditStore : IAuditStore, IAuditReader, IAsync
         }
 
         // Queued events are still written before the loop ends.
-        _pending.Writer.TryComplete();
-        await _writerLoop.ConfigureAwait(false);
+        await _queue.DisposeAsync().ConfigureAwait(false);
         using (var pooled = new SqliteConnection(_readConnectionString))
         {
             SqliteConnection.ClearPool(pooled);
@@ -171,20 +160,6 @@ public sealed partial class SqliteAuditStore : IAuditStore, IAuditReader, IAsync
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
-
-    private static void Validate(NewAuditEvent auditEvent)
-    {
-        // Checked before queueing: one bad event must not fail the others committed with it.
-        ArgumentNullException.ThrowIfNull(auditEvent);
-        ArgumentNullException.ThrowIfNull(auditEvent.Actor, nameof(auditEvent.Actor));
-        ArgumentException.ThrowIfNullOrWhiteSpace(auditEvent.Actor.Subject, nameof(auditEvent.Actor.Subject));
-        ArgumentNullException.ThrowIfNull(auditEvent.Actor.DisplayName, nameof(auditEvent.Actor.DisplayName));
-        ArgumentException.ThrowIfNullOrWhiteSpace(auditEvent.Action, nameof(auditEvent.Action));
-        if (!Enum.IsDefined(auditEvent.Outcome))
-        {
-            throw new ArgumentOutOfRangeException(nameof(auditEvent), auditEvent.Outcome, "Unknown audit outcome.");
-        }
-    }
 
     private SqliteConnection OpenConnection(string connectionString)
     {
@@ -204,66 +179,16 @@ public sealed partial class SqliteAuditStore : IAuditStore, IAuditReader, IAsync
         }
     }
 
-    private async Task RunWriterLoopAsync()
+    private async Task<AuditEvent[]> CommitAsync(IReadOnlyList<NewAuditEvent> batch)
     {
-        var reader = _pending.Reader;
-        var batch = new List<PendingAppend>(MaxBatchSize);
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            while (batch.Count < MaxBatchSize && reader.TryRead(out var pending))
-            {
-                if (pending.CancellationToken.IsCancellationRequested)
-                {
-                    pending.Completion.TrySetCanceled(pending.CancellationToken);
-                }
-                else
-                {
-                    batch.Add(pending);
-                }
-            }
-
-            if (batch.Count == 0)
-            {
-                continue;
-            }
-
-            try
-            {
-                await InitializeAsync().ConfigureAwait(false);
-                _chainWriter ??= new ChainWriter(OpenConnection(_writeConnectionString));
-                var written = _chainWriter.Append(batch, _time);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].Completion.TrySetResult(written[i]);
-                }
-            }
-#pragma warning disable CA1031 // every failure must reach the callers, and the loop must survive it
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                // Nothing of this batch was committed. Reopen next time in case the connection is the problem.
-                _chainWriter?.Dispose();
-                _chainWriter = null;
-                var failure = AuditStoreFailure.Write(DatabasePath, ex, _busyTimeout);
-                foreach (var pending in batch)
-                {
-                    pending.Completion.TrySetException(failure);
-                }
-            }
-
-            batch.Clear();
-        }
-
-        _chainWriter?.Dispose();
-        _chainWriter = null;
+        await InitializeAsync().ConfigureAwait(false);
+        _chainWriter ??= new ChainWriter(OpenConnection(_writeConnectionString));
+        return _chainWriter.Append(batch, _time);
     }
 
-    private sealed class PendingAppend(NewAuditEvent auditEvent, CancellationToken cancellationToken)
+    private void ResetWriter()
     {
-        public NewAuditEvent Event { get; } = auditEvent;
-
-        public CancellationToken CancellationToken { get; } = cancellationToken;
-
-        public TaskCompletionSource<AuditEvent> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        _chainWriter?.Dispose();
+        _chainWriter = null;
     }
 }

@@ -5,59 +5,74 @@ using Precision.Portal.Server.Audit;
 namespace Precision.Portal.Server.Tests.Audit;
 
 /// <summary>Each test edits the database file directly, as someone with file access could, and expects verification to name the event.</summary>
-public sealed class AuditChainTamperingTests : IDisposable
+public sealed class AuditChainTamperingTests
 {
     private const int EventCount = 10;
     private const int Victim = 5;
 
-    private readonly AuditTestDirectory _directory = new();
-
-    public void Dispose() => _directory.Dispose();
-
     /// <summary>Every stored column of audit_event, with an edit an attacker might make to event 5.</summary>
-    public static TheoryData<string, string> ColumnEdits => new()
+    public static TheoryData<AuditEngine, string, string> ColumnEditsOnEachEngine
     {
-        { "sequence", "sequence = 1000" },
-        { "id", "id = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b'" },
-        { "occurred_utc", "occurred_utc = '2020-01-01T00:00:00.0000000Z'" },
-        { "actor_subject", "actor_subject = 'sub-someone-else'" },
-        { "actor_display_name", "actor_display_name = actor_display_name || '.'" },
-        { "actor_roles", "actor_roles = '[\"clinician\"]'" },
-        { "action", "action = 'user.sign-in'" },
-        { "outcome", "outcome = 'Denied'" },
-        { "patient_reference", "patient_reference = 'Patient/999'" },
-        { "target", "target = NULL" },
-        { "details_json", "details_json = replace(details_json, '\"n\":5', '\"n\":6')" },
-        { "client_address", "client_address = '10.1.2.4'" },
-        { "correlation_id", "correlation_id = correlation_id || 'x'" },
-        { "previous_hash", "previous_hash = substr(previous_hash, 2) || substr(previous_hash, 1, 1)" },
-        { "hash", "hash = substr(hash, 2) || substr(hash, 1, 1)" },
-    };
+        get
+        {
+            var data = new TheoryData<AuditEngine, string, string>();
+            foreach (var engine in Enum.GetValues<AuditEngine>())
+            {
+                foreach (var (column, assignment) in ColumnEdits)
+                {
+                    data.Add(engine, column, assignment);
+                }
+            }
 
-    [Fact]
-    public async Task The_column_edits_cover_every_column_of_audit_event()
+            return data;
+        }
+    }
+
+    private static readonly (string Column, string Assignment)[] ColumnEdits =
+    [
+        ("sequence", "sequence = 1000"),
+        ("id", "id = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b'"),
+        ("occurred_utc", "occurred_utc = '2020-01-01T00:00:00.0000000Z'"),
+        ("actor_subject", "actor_subject = 'sub-someone-else'"),
+        ("actor_display_name", "actor_display_name = actor_display_name || '.'"),
+        ("actor_roles", "actor_roles = '[\"clinician\"]'"),
+        ("action", "action = 'user.sign-in'"),
+        ("outcome", "outcome = 'Denied'"),
+        ("patient_reference", "patient_reference = 'Patient/999'"),
+        ("target", "target = NULL"),
+        ("details_json", "details_json = replace(details_json, '\"n\":5', '\"n\":6')"),
+        ("client_address", "client_address = '10.1.2.4'"),
+        ("correlation_id", "correlation_id = correlation_id || 'x'"),
+        ("previous_hash", "previous_hash = substr(previous_hash, 2) || substr(previous_hash, 1, 1)"),
+        ("hash", "hash = substr(hash, 2) || substr(hash, 1, 1)"),
+    ];
+
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task The_column_edits_cover_every_column_of_audit_event(AuditEngine engine)
     {
-        await using var store = _directory.CreateStore();
+        using var db = new AuditTestDatabase(engine);
+        await using var store = db.CreateStore();
         await store.InitializeAsync();
-        using var connection = _directory.OpenDirect();
 
-        var columns = connection.Query<string>("SELECT name FROM pragma_table_info('audit_event')");
+        var columns = db.StoredColumns();
 
-        Assert.Equal(columns.Order(), ColumnEdits.Select(row => (string)row[0]).Order());
+        Assert.Equal(columns.Order(), ColumnEdits.Select(row => row.Column).Order());
     }
 
     [Theory]
-    [MemberData(nameof(ColumnEdits))]
-    public async Task Editing_one_column_of_one_event_is_reported_at_that_event(string column, string assignment)
+    [MemberData(nameof(ColumnEditsOnEachEngine))]
+    public async Task Editing_one_column_of_one_event_is_reported_at_that_event(AuditEngine engine, string column, string assignment)
     {
-        var events = await SeedAsync();
+        using var db = new AuditTestDatabase(engine);
+        var events = await SeedAsync(db);
         var before = events[Victim - 1];
 
-        var snapshot = Snapshot();
-        _directory.Tamper($"UPDATE audit_event SET {assignment} WHERE sequence = {Victim}");
-        Assert.NotEqual(snapshot, Snapshot()); // the edit really changed something
+        var snapshot = Snapshot(db);
+        db.Tamper($"UPDATE audit_event SET {assignment} WHERE sequence = {Victim}");
+        Assert.NotEqual(snapshot, Snapshot(db)); // the edit really changed something
 
-        var verification = await VerifyAsync();
+        var verification = await VerifyAsync(db);
 
         Assert.False(verification.IsValid);
         Assert.Equal(Victim, verification.FirstBrokenSequence);
@@ -84,18 +99,20 @@ public sealed class AuditChainTamperingTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task Editing_an_event_and_recomputing_its_hash_is_reported_at_the_next_event()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Editing_an_event_and_recomputing_its_hash_is_reported_at_the_next_event(AuditEngine engine)
     {
-        var events = await SeedAsync();
+        using var db = new AuditTestDatabase(engine);
+        var events = await SeedAsync(db);
         var victim = events[Victim - 1];
         var forged = new StoredAuditEvent(
             Victim, victim.Id.ToString("D"), StoredAuditEvent.FormatTime(victim.OccurredUtc), victim.Actor.Subject, victim.Actor.DisplayName,
             """["clinician","auditor"]""", victim.Action, AuditOutcome.Success.ToString(), "Patient/forged", victim.Target,
             victim.DetailsJson, victim.ClientAddress, victim.CorrelationId, victim.PreviousHash);
 
-        _directory.Tamper($"UPDATE audit_event SET patient_reference = 'Patient/forged', outcome = 'Success', hash = '{AuditChainHash.Compute(forged)}' WHERE sequence = {Victim}");
-        var verification = await VerifyAsync();
+        db.Tamper($"UPDATE audit_event SET patient_reference = 'Patient/forged', outcome = 'Success', hash = '{AuditChainHash.Compute(forged)}' WHERE sequence = {Victim}");
+        var verification = await VerifyAsync(db);
 
         Assert.False(verification.IsValid);
         Assert.Equal(Victim + 1, verification.FirstBrokenSequence);
@@ -103,30 +120,34 @@ public sealed class AuditChainTamperingTests : IDisposable
         Assert.Contains($"does not link to event {Victim}", verification.Problem, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Replacing_an_empty_value_with_null_is_reported()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Replacing_an_empty_value_with_null_is_reported(AuditEngine engine)
     {
-        await using (var store = _directory.CreateStore())
+        using var db = new AuditTestDatabase(engine);
+        await using (var store = db.CreateStore())
         {
             await store.AppendAsync(AuditSamples.Event(1));
             await store.AppendAsync(AuditSamples.Event(2) with { Target = "" });
         }
 
-        _directory.Tamper("UPDATE audit_event SET target = NULL WHERE sequence = 2");
-        var verification = await VerifyAsync();
+        db.Tamper("UPDATE audit_event SET target = NULL WHERE sequence = 2");
+        var verification = await VerifyAsync(db);
 
         Assert.False(verification.IsValid);
         Assert.Equal(2, verification.FirstBrokenSequence);
         Assert.Contains("was altered", verification.Problem, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Deleting_an_event_from_the_middle_is_reported_at_the_missing_sequence()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Deleting_an_event_from_the_middle_is_reported_at_the_missing_sequence(AuditEngine engine)
     {
-        var events = await SeedAsync();
+        using var db = new AuditTestDatabase(engine);
+        var events = await SeedAsync(db);
 
-        _directory.Tamper($"DELETE FROM audit_event WHERE sequence = {Victim}");
-        var verification = await VerifyAsync();
+        db.Tamper($"DELETE FROM audit_event WHERE sequence = {Victim}");
+        var verification = await VerifyAsync(db);
 
         Assert.False(verification.IsValid);
         Assert.Equal(Victim, verification.FirstBrokenSequence);
@@ -136,26 +157,30 @@ public sealed class AuditChainTamperingTests : IDisposable
             verification.Problem);
     }
 
-    [Fact]
-    public async Task Deleting_the_first_event_is_reported_at_event_1()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Deleting_the_first_event_is_reported_at_event_1(AuditEngine engine)
     {
-        await SeedAsync();
+        using var db = new AuditTestDatabase(engine);
+        await SeedAsync(db);
 
-        _directory.Tamper("DELETE FROM audit_event WHERE sequence = 1");
-        var verification = await VerifyAsync();
+        db.Tamper("DELETE FROM audit_event WHERE sequence = 1");
+        var verification = await VerifyAsync(db);
 
         Assert.False(verification.IsValid);
         Assert.Equal(1, verification.FirstBrokenSequence);
         Assert.Contains("event 1 is missing", verification.Problem, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Deleting_the_last_event_is_reported_through_the_chain_head()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Deleting_the_last_event_is_reported_through_the_chain_head(AuditEngine engine)
     {
-        await SeedAsync();
+        using var db = new AuditTestDatabase(engine);
+        await SeedAsync(db);
 
-        _directory.Tamper($"DELETE FROM audit_event WHERE sequence = {EventCount}");
-        var verification = await VerifyAsync();
+        db.Tamper($"DELETE FROM audit_event WHERE sequence = {EventCount}");
+        var verification = await VerifyAsync(db);
 
         Assert.False(verification.IsValid);
         Assert.Equal(EventCount, verification.FirstBrokenSequence);
@@ -166,17 +191,19 @@ public sealed class AuditChainTamperingTests : IDisposable
             verification.Problem);
     }
 
-    [Fact]
-    public async Task Swapping_the_contents_of_two_events_is_reported_at_the_first_of_them()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Swapping_the_contents_of_two_events_is_reported_at_the_first_of_them(AuditEngine engine)
     {
-        var events = await SeedAsync();
+        using var db = new AuditTestDatabase(engine);
+        var events = await SeedAsync(db);
 
-        _directory.Tamper($"""
+        db.Tamper($"""
             UPDATE audit_event SET sequence = -1 WHERE sequence = {Victim};
             UPDATE audit_event SET sequence = {Victim} WHERE sequence = {Victim + 1};
             UPDATE audit_event SET sequence = {Victim + 1} WHERE sequence = -1;
             """);
-        var verification = await VerifyAsync();
+        var verification = await VerifyAsync(db);
 
         Assert.False(verification.IsValid);
         Assert.Equal(Victim, verification.FirstBrokenSequence);
@@ -184,18 +211,20 @@ public sealed class AuditChainTamperingTests : IDisposable
         Assert.Contains($"does not link to event {Victim - 1}", verification.Problem, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task An_event_inserted_beyond_the_chain_head_is_reported()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task An_event_inserted_beyond_the_chain_head_is_reported(AuditEngine engine)
     {
-        var events = await SeedAsync();
+        using var db = new AuditTestDatabase(engine);
+        var events = await SeedAsync(db);
         var forgedId = Guid.CreateVersion7();
 
-        _directory.Tamper($"""
+        db.Tamper($"""
             INSERT INTO audit_event (sequence, id, occurred_utc, actor_subject, actor_display_name, actor_roles, action, outcome, previous_hash, hash)
             SELECT {EventCount + 1}, '{forgedId}', occurred_utc, actor_subject, actor_display_name, actor_roles, action, outcome, hash, hash
             FROM audit_event WHERE sequence = {EventCount};
             """);
-        var verification = await VerifyAsync();
+        var verification = await VerifyAsync(db);
 
         Assert.False(verification.IsValid);
         Assert.Equal(EventCount + 1, verification.FirstBrokenSequence);
@@ -203,18 +232,20 @@ public sealed class AuditChainTamperingTests : IDisposable
         Assert.NotEqual(events[^1].Id, forgedId);
 
         // The store will not write over the forged event either.
-        await using var store = _directory.CreateStore();
+        await using var store = db.CreateStore();
         var failure = await Assert.ThrowsAsync<AuditWriteException>(() => store.AppendAsync(AuditSamples.Event(99)));
         Assert.Contains("changed outside the portal", failure.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_missing_chain_head_is_reported_and_blocks_appends()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task A_missing_chain_head_is_reported_and_blocks_appends(AuditEngine engine)
     {
-        await using var store = _directory.CreateStore();
+        using var db = new AuditTestDatabase(engine);
+        await using var store = db.CreateStore();
         await AuditSamples.AppendManyAsync(store, 3);
 
-        _directory.Tamper("DELETE FROM audit_chain_head");
+        db.Tamper("DELETE FROM audit_chain_head");
         var verification = await store.VerifyChainAsync();
 
         Assert.False(verification.IsValid);
@@ -223,25 +254,25 @@ public sealed class AuditChainTamperingTests : IDisposable
         Assert.Contains("chain head record is missing", failure.Message, StringComparison.Ordinal);
     }
 
-    private async Task<List<AuditEvent>> SeedAsync()
+    private static async Task<List<AuditEvent>> SeedAsync(AuditTestDatabase db)
     {
-        await using var store = _directory.CreateStore();
+        await using var store = db.CreateStore();
         var events = await AuditSamples.AppendManyAsync(store, EventCount);
         var verification = await store.VerifyChainAsync();
         Assert.True(verification.IsValid, verification.Problem);
         return events;
     }
 
-    private string Snapshot()
+    private static string Snapshot(AuditTestDatabase db)
     {
-        var quoted = string.Join(" || '|' || ", AuditEventColumns.Select.Split(", ").Select(c => $"quote({c})"));
-        using var connection = _directory.OpenDirect();
+        var quoted = string.Join(" || '|' || ", AuditEventColumns.Select.Split(", ").Select(db.Quote));
+        using var connection = db.OpenDirect();
         return string.Join('\n', connection.Query<string>($"SELECT {quoted} FROM audit_event ORDER BY sequence"));
     }
 
-    private async Task<AuditChainVerification> VerifyAsync()
+    private static async Task<AuditChainVerification> VerifyAsync(AuditTestDatabase db)
     {
-        await using var store = _directory.CreateStore();
+        await using var store = db.CreateStore();
         return await store.VerifyChainAsync();
     }
 }

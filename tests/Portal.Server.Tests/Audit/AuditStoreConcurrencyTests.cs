@@ -3,18 +3,16 @@ using Precision.Portal.Server.Audit;
 
 namespace Precision.Portal.Server.Tests.Audit;
 
-public sealed class AuditStoreConcurrencyTests : IDisposable
+public sealed class AuditStoreConcurrencyTests
 {
-    private readonly AuditTestDirectory _directory = new();
-
-    public void Dispose() => _directory.Dispose();
-
-    [Fact]
-    public async Task Eight_concurrent_writers_leave_one_valid_chain_with_contiguous_sequences()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Eight_concurrent_writers_leave_one_valid_chain_with_contiguous_sequences(AuditEngine engine)
     {
+        using var db = new AuditTestDatabase(engine);
         const int writers = 8;
         const int appendsPerWriter = 250;
-        await using var store = _directory.CreateStore();
+        await using var store = db.CreateStore();
 
         var results = await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
         {
@@ -33,13 +31,15 @@ public sealed class AuditStoreConcurrencyTests : IDisposable
         Assert.Equal(writers * appendsPerWriter, verification.EventsChecked);
     }
 
-    [Fact]
-    public async Task Two_store_instances_on_one_file_like_two_processes_extend_one_chain()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Two_store_instances_on_one_file_like_two_processes_extend_one_chain(AuditEngine engine)
     {
+        using var db = new AuditTestDatabase(engine);
         const int writersPerStore = 4;
         const int appendsPerWriter = 150;
-        await using var first = _directory.CreateStore();
-        await using var second = _directory.CreateStore();
+        await using var first = db.CreateStore();
+        await using var second = db.CreateStore();
 
         var results = await Task.WhenAll(
             new[] { first, second }.SelectMany(store => Enumerable.Range(0, writersPerStore).Select(w => Task.Run(async () =>
@@ -64,7 +64,7 @@ public sealed class AuditStoreConcurrencyTests : IDisposable
         var all = results.SelectMany(r => r).ToList();
         AssertOneContiguousChain(all, 2 * writersPerStore * appendsPerWriter);
         Assert.Equal(Enumerable.Range(all.Count + 1, 20).Select(i => (long)i), alternating);
-        await using var verifier = _directory.CreateStore();
+        await using var verifier = db.CreateStore();
         var verification = await verifier.VerifyChainAsync();
         Assert.True(verification.IsValid, verification.Problem);
         Assert.Equal(all.Count + 20, verification.EventsChecked);

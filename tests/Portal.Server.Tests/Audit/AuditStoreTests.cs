@@ -4,16 +4,14 @@ using Precision.Portal.Server.Audit;
 
 namespace Precision.Portal.Server.Tests.Audit;
 
-public sealed class SqliteAuditStoreTests : IDisposable
+public sealed class AuditStoreTests
 {
-    private readonly AuditTestDirectory _directory = new();
-
-    public void Dispose() => _directory.Dispose();
-
-    [Fact]
-    public async Task Append_then_read_returns_every_field_as_appended_and_the_chain_verifies()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Append_then_read_returns_every_field_as_appended_and_the_chain_verifies(AuditEngine engine)
     {
-        await using var store = _directory.CreateStore();
+        using var db = new AuditTestDatabase(engine);
+        await using var store = db.CreateStore();
 
         var first = await store.AppendAsync(AuditSamples.Event(1));
         var second = await store.AppendAsync(new NewAuditEvent(AuditActor.Anonymous, AuditActions.SignInFailed, AuditOutcome.Failure, null, null, null, null, null));
@@ -39,10 +37,12 @@ public sealed class SqliteAuditStoreTests : IDisposable
         Assert.Null(verification.FirstBrokenSequence);
     }
 
-    [Fact]
-    public async Task Verify_on_an_empty_trail_is_valid()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Verify_on_an_empty_trail_is_valid(AuditEngine engine)
     {
-        await using var store = _directory.CreateStore();
+        using var db = new AuditTestDatabase(engine);
+        await using var store = db.CreateStore();
 
         var verification = await store.VerifyChainAsync();
 
@@ -50,11 +50,13 @@ public sealed class SqliteAuditStoreTests : IDisposable
         Assert.Equal(0, verification.EventsChecked);
     }
 
-    [Fact]
-    public async Task Times_are_stored_as_utc_text_and_round_trip_to_the_tick_whatever_the_clock_offset()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Times_are_stored_as_utc_text_and_round_trip_to_the_tick_whatever_the_clock_offset(AuditEngine engine)
     {
+        using var db = new AuditTestDatabase(engine);
         var local = new DateTimeOffset(2026, 3, 29, 1, 30, 0, TimeSpan.FromHours(2)).AddTicks(1_234_567);
-        await using var store = _directory.CreateStore(new ManualTimeProvider(local));
+        await using var store = db.CreateStore(new ManualTimeProvider(local));
 
         var appended = await store.AppendAsync(AuditSamples.Event(1));
         var read = Assert.Single(await store.ReadRecentAsync(1));
@@ -63,14 +65,16 @@ public sealed class SqliteAuditStoreTests : IDisposable
         Assert.Equal(local.UtcTicks, appended.OccurredUtc.UtcTicks);
         Assert.Equal(TimeSpan.Zero, read.OccurredUtc.Offset);
         Assert.Equal(appended.OccurredUtc.UtcTicks, read.OccurredUtc.UtcTicks);
-        using var connection = _directory.OpenDirect();
+        using var connection = db.OpenDirect();
         Assert.Equal("2026-03-28T23:30:00.1234567Z", connection.ExecuteScalar<string>("SELECT occurred_utc FROM audit_event"));
     }
 
-    [Fact]
-    public async Task Read_for_patient_returns_only_that_patient_newest_first_up_to_count()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Read_for_patient_returns_only_that_patient_newest_first_up_to_count(AuditEngine engine)
     {
-        await using var store = _directory.CreateStore();
+        using var db = new AuditTestDatabase(engine);
+        await using var store = db.CreateStore();
         for (var i = 1; i <= 12; i++)
         {
             await store.AppendAsync(AuditSamples.Event(i, patient: i % 2 == 0 ? "Patient/even" : "Patient/odd"));
@@ -83,11 +87,13 @@ public sealed class SqliteAuditStoreTests : IDisposable
         Assert.Empty(await store.ReadForPatientAsync("Patient/none", 4));
     }
 
-    [Fact]
-    public async Task Activity_by_hour_counts_each_action_per_utc_hour_from_the_given_time()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Activity_by_hour_counts_each_action_per_utc_hour_from_the_given_time(AuditEngine engine)
     {
+        using var db = new AuditTestDatabase(engine);
         var clock = new ManualTimeProvider(new DateTimeOffset(2026, 5, 4, 9, 59, 59, TimeSpan.Zero));
-        await using var store = _directory.CreateStore(clock);
+        await using var store = db.CreateStore(clock);
         await store.AppendAsync(AuditSamples.Event(1)); // before the window
 
         clock.Now = new DateTimeOffset(2026, 5, 4, 10, 0, 0, TimeSpan.Zero);
@@ -114,12 +120,14 @@ public sealed class SqliteAuditStoreTests : IDisposable
         Assert.All(buckets, b => Assert.Equal(TimeSpan.Zero, b.HourUtc.Offset));
     }
 
-    [Fact]
-    public async Task Stored_events_cannot_be_updated_or_deleted_through_sql_while_the_triggers_are_in_place()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Stored_events_cannot_be_updated_or_deleted_through_sql_while_the_triggers_are_in_place(AuditEngine engine)
     {
-        await using var store = _directory.CreateStore();
+        using var db = new AuditTestDatabase(engine);
+        await using var store = db.CreateStore();
         await store.AppendAsync(AuditSamples.Event(1));
-        using var connection = _directory.OpenDirect();
+        using var connection = db.OpenDirect();
 
         var update = Assert.ThrowsAny<Exception>(() => connection.Execute("UPDATE audit_event SET action = 'x'"));
         var delete = Assert.ThrowsAny<Exception>(() => connection.Execute("DELETE FROM audit_event"));
@@ -128,10 +136,12 @@ public sealed class SqliteAuditStoreTests : IDisposable
         Assert.Contains("append-only", delete.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Invalid_events_are_rejected_before_they_can_fail_a_shared_commit()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Invalid_events_are_rejected_before_they_can_fail_a_shared_commit(AuditEngine engine)
     {
-        await using var store = _directory.CreateStore();
+        using var db = new AuditTestDatabase(engine);
+        await using var store = db.CreateStore();
 
         await Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(AuditSamples.Event(1) with { Action = " " }));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.AppendAsync(AuditSamples.Event(1) with { Outcome = (AuditOutcome)42 }));
@@ -140,10 +150,12 @@ public sealed class SqliteAuditStoreTests : IDisposable
         Assert.Equal(1, (await store.AppendAsync(AuditSamples.Event(1))).Sequence);
     }
 
-    [Fact]
-    public async Task An_append_cancelled_before_it_is_queued_records_nothing()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task An_append_cancelled_before_it_is_queued_records_nothing(AuditEngine engine)
     {
-        await using var store = _directory.CreateStore();
+        using var db = new AuditTestDatabase(engine);
+        await using var store = db.CreateStore();
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
@@ -153,10 +165,12 @@ public sealed class SqliteAuditStoreTests : IDisposable
         Assert.Equal(1, (await store.AppendAsync(AuditSamples.Event(2))).Sequence);
     }
 
-    [Fact]
-    public async Task Check_writable_succeeds_on_a_healthy_store_and_changes_nothing()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Check_writable_succeeds_on_a_healthy_store_and_changes_nothing(AuditEngine engine)
     {
-        await using var store = _directory.CreateStore();
+        using var db = new AuditTestDatabase(engine);
+        await using var store = db.CreateStore();
         await store.AppendAsync(AuditSamples.Event(1));
 
         await store.CheckWritableAsync();
@@ -166,16 +180,18 @@ public sealed class SqliteAuditStoreTests : IDisposable
         Assert.Equal(1, verification.EventsChecked);
     }
 
-    [Fact]
-    public async Task Events_queued_before_dispose_are_still_written()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Events_queued_before_dispose_are_still_written(AuditEngine engine)
     {
-        var store = _directory.CreateStore();
+        using var db = new AuditTestDatabase(engine);
+        var store = db.CreateStore();
         var pending = Enumerable.Range(1, 200).Select(i => store.AppendAsync(AuditSamples.Event(i))).ToList();
 
         await store.DisposeAsync();
 
         Assert.Equal(200, (await Task.WhenAll(pending)).Length);
-        await using var reopened = _directory.CreateStore();
+        await using var reopened = db.CreateStore();
         var verification = await reopened.VerifyChainAsync();
         Assert.True(verification.IsValid, verification.Problem);
         Assert.Equal(200, verification.EventsChecked);
