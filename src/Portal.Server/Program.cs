@@ -4,6 +4,7 @@ using Precision.Portal.Server.Health;
 using Precision.Portal.Server.Hosting;
 using Precision.Portal.Server.Patients;
 using Precision.Portal.Server.Predictions;
+using Precision.Portal.Server.TumorBoards;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,6 +15,7 @@ builder.AddPortalHealthChecks();
 builder.AddPortalPatientRecords();
 builder.AddPortalEfficacyModel();
 builder.AddPortalPredictions();
+builder.AddPortalTumorBoards();
 builder.AddPortalUserInterface();
 
 var app = builder.Build();
@@ -21,6 +23,7 @@ var app = builder.Build();
 app.UsePortalPipeline();
 app.MapPortalHealthChecks();
 app.MapPortalAccountEndpoints();
+app.MapPortalTumorBoards();
 app.MapPortalUserInterface();
 
 await app.RunAsync();

@@ -92,4 +92,10 @@ public static class AuditActions
     public const string PredictionWhatIf = "prediction.what-if";
     public const string PredictionFeedback = "prediction.feedback";
     public const string AuditChainVerify = "audit.chain-verify";
+    public const string TumorBoardMeetingCreate = "tumor-board.meeting-create";
+    public const string TumorBoardCaseChange = "tumor-board.case-change";
+    public const string TumorBoardSessionJoin = "tumor-board.session-join";
+    public const string TumorBoardRecommendation = "tumor-board.recommendation";
+    public const string TumorBoardSignOff = "tumor-board.sign-off";
+    public const string TumorBoardReportExport = "tumor-board.report-export";
 }
