@@ -26,9 +26,11 @@ public static class BoardTabs
 public sealed record BoardParticipant(string UserName, string DisplayName, int Connections, DateTimeOffset JoinedUtc);
 
 /// <summary>What every participant of a live session sees: an immutable snapshot, newer ones have a higher revision.</summary>
+/// <param name="ContentRevision">Goes up when someone changed the agenda or a recommendation: reload them.</param>
 public sealed record BoardSessionState(
     Guid MeetingId,
     long Revision,
+    long ContentRevision,
     Guid? CurrentCaseId,
     string Tab,
     string? SelectedTherapyId,
@@ -61,6 +63,9 @@ public interface IBoardSessionHandle : IDisposable
 
     /// <summary>The chair takes the presenter role back.</summary>
     string? TakeOver();
+
+    /// <summary>Tells everyone that the agenda or a recommendation changed (any participant may).</summary>
+    void AnnounceChange();
 
     /// <summary>The browser's connection dropped (hidden from presence) or came back.</summary>
     void SetConnected(bool connected);

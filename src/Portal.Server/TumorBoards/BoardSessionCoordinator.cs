@@ -44,6 +44,7 @@ public sealed class BoardSessionCoordinator(TimeProvider time, ILogger<BoardSess
         private string _presenter;
         private string _presenterName;
         private long _revision;
+        private long _contentRevision;
 
         public MeetingSession(BoardSessionCoordinator owner, TumorBoardMeeting meeting)
         {
@@ -92,7 +93,7 @@ public sealed class BoardSessionCoordinator(TimeProvider time, ILogger<BoardSess
                 .Select(g => new BoardParticipant(g.First().Member.UserName, g.First().Member.DisplayName, g.Count(), g.Min(h => h.JoinedUtc)))
                 .OrderBy(p => p.JoinedUtc)
                 .ToList();
-            return new BoardSessionState(_meetingId, _revision, _currentCase, _tab, _therapy, _presenter, _presenterName, participants, _owner.Now);
+            return new BoardSessionState(_meetingId, _revision, _contentRevision, _currentCase, _tab, _therapy, _presenter, _presenterName, participants, _owner.Now);
         }
 
         private string? Drive(Handle handle, Action change)
@@ -175,6 +176,14 @@ public sealed class BoardSessionCoordinator(TimeProvider time, ILogger<BoardSess
                     session._presenterName = Member.DisplayName;
                 });
                 return null;
+            }
+
+            public void AnnounceChange()
+            {
+                if (Joined)
+                {
+                    session.Publish(() => session._contentRevision++);
+                }
             }
 
             public void SetConnected(bool connected)

@@ -424,6 +424,8 @@ public sealed class TumorBoardService(
 
         public void SetConnected(bool connected) => inner.SetConnected(connected);
 
+        public void AnnounceChange() => inner.AnnounceChange();
+
         public void Dispose()
         {
             presence.Remove(this);
