@@ -418,13 +418,69 @@ public sealed class SqliteTumorBoardStore : ITumorBoardStore, IDisposable
         DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
 #pragma warning disable CA1812 // instantiated by Dapper
-    private sealed record MeetingRow(string Id, string Title, string ScheduledUtc, string ChairUserName, string ChairDisplayName, string CreatedUtc);
+    // Classes with setters, not positional records: SQLite reports a NULL subquery result as a BLOB column,
+    // which Dapper converts for properties but not for constructor parameters.
+    private sealed class MeetingRow
+    {
+        public string Id { get; set; } = string.Empty;
 
-    private sealed record CaseRow(string Id, long Position, string PatientId, string PatientLabel, string Question, long? LatestVersion, string? LatestSignedUtc);
+        public string Title { get; set; } = string.Empty;
 
-    private sealed record RecommendationRow(
-        string CaseId, long Version, string ContentJson, string ContentHash, long? Amends, string AuthorUserName, string AuthorDisplayName,
-        string SavedUtc, string? SignedUserName, string? SignedDisplayName, string? SignedSubject, string? SignedUtc, string? SignMethod,
-        string? AuthenticatedUtc);
+        public string ScheduledUtc { get; set; } = string.Empty;
+
+        public string ChairUserName { get; set; } = string.Empty;
+
+        public string ChairDisplayName { get; set; } = string.Empty;
+
+        public string CreatedUtc { get; set; } = string.Empty;
+    }
+
+    private sealed class CaseRow
+    {
+        public string Id { get; set; } = string.Empty;
+
+        public long Position { get; set; }
+
+        public string PatientId { get; set; } = string.Empty;
+
+        public string PatientLabel { get; set; } = string.Empty;
+
+        public string Question { get; set; } = string.Empty;
+
+        public long? LatestVersion { get; set; }
+
+        public string? LatestSignedUtc { get; set; }
+    }
+
+    private sealed class RecommendationRow
+    {
+        public string CaseId { get; set; } = string.Empty;
+
+        public long Version { get; set; }
+
+        public string ContentJson { get; set; } = string.Empty;
+
+        public string ContentHash { get; set; } = string.Empty;
+
+        public long? Amends { get; set; }
+
+        public string AuthorUserName { get; set; } = string.Empty;
+
+        public string AuthorDisplayName { get; set; } = string.Empty;
+
+        public string SavedUtc { get; set; } = string.Empty;
+
+        public string? SignedUserName { get; set; }
+
+        public string? SignedDisplayName { get; set; }
+
+        public string? SignedSubject { get; set; }
+
+        public string? SignedUtc { get; set; }
+
+        public string? SignMethod { get; set; }
+
+        public string? AuthenticatedUtc { get; set; }
+    }
 #pragma warning restore CA1812
 }
