@@ -16,6 +16,13 @@ if ! command -v chromium >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# pdftotext (poppler-utils) reads the text of the tumor board report Chromium prints to PDF.
+if ! command -v pdftotext >/dev/null 2>&1; then
+  echo "== Installing Debian poppler-utils"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+fi
+
 # The FHIR sandbox's packages (@medplum/fhir-router and a Node 22 binary from the `node` package); the tests start it.
 if ! command -v npm >/dev/null 2>&1; then
   echo "== Installing Debian npm"

@@ -21,7 +21,7 @@ public sealed class DevIdentityOptions
     /// <summary>Where the provider listens; also its issuer.</summary>
     public Uri Url { get; set; } = new("http://localhost:5081/");
 
-    public IList<DevIdentityUser> Users { get; } = [.. DefaultUsers];
+    public IList<DevIdentityUser> Users { get; } = [.. DefaultUsers, .. MoreBoardMembers];
 
     public IList<DevIdentityClient> Clients { get; } = [];
 
@@ -38,5 +38,12 @@ public sealed class DevIdentityOptions
         new("board", "board-demo", "Dr. Tomas Berg", ["tumor-board"]),
         new("compliance", "compliance-demo", "Carmen Okafor", ["compliance"]),
         new("admin", "admin-demo", "Ada Lindqvist", ["admin"]),
+    ];
+
+    /// <summary>Two more tumor board members, so a meeting can have several people (and someone not invited).</summary>
+    public static IReadOnlyList<DevIdentityUser> MoreBoardMembers { get; } =
+    [
+        new("board2", "board2-demo", "Dr. Amira Haddad", ["tumor-board"]),
+        new("board3", "board3-demo", "Dr. Jonas Weber", ["tumor-board"]),
     ];
 }

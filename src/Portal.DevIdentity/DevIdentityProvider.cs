@@ -206,9 +206,14 @@ public sealed class DevIdentityProvider : IAsyncDisposable
                 ?? throw new InvalidOperationException("The OpenID Connect request could not be read.");
             var session = await context.AuthenticateAsync(SessionScheme).ConfigureAwait(false);
             var user = session.Succeeded ? options.Users.FirstOrDefault(u => u.Subject == session.Principal?.FindFirst(Claims.Subject)?.Value) : null;
-            if (user is null || request.HasPromptValue(PromptValues.Login))
+            var authenticatedAt = session.Succeeded ? session.Properties?.IssuedUtc : null;
+            // prompt=login, or a session older than max_age, needs the password again (OIDC Core 3.1.2.1).
+            var tooOld = request.MaxAge is { } maxAge && (authenticatedAt is null || authenticatedAt.Value.AddSeconds(maxAge) < DateTimeOffset.UtcNow.AddSeconds(-1));
+            if (user is null || request.HasPromptValue(PromptValues.Login) || tooOld)
             {
-                var parameters = context.Request.HasFormContentType ? [.. context.Request.Form] : context.Request.Query.ToList();
+                // After the login the request comes back without prompt and max_age, or it would ask again forever.
+                var parameters = (context.Request.HasFormContentType ? [.. context.Request.Form] : context.Request.Query.ToList())
+                    .Where(p => p.Key is not (Parameters.Prompt or Parameters.MaxAge));
                 var redirect = context.Request.PathBase + context.Request.Path + QueryString.Create(parameters);
                 return Results.Challenge(new AuthenticationProperties { RedirectUri = redirect }, [SessionScheme]);
             }
@@ -217,11 +222,13 @@ public sealed class DevIdentityProvider : IAsyncDisposable
             identity.SetClaim(Claims.Subject, user.Subject)
                 .SetClaim(Claims.Name, user.DisplayName)
                 .SetClaim(Claims.PreferredUsername, user.UserName)
-                .SetClaims(Claims.Role, [.. user.Roles]);
+                .SetClaims(Claims.Role, [.. user.Roles])
+                // When the password was last checked, so relying parties can require a fresh sign-in (e.g. to sign).
+                .SetClaim(Claims.AuthenticationTime, (authenticatedAt ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds());
             identity.SetScopes(request.GetScopes());
             identity.SetDestinations(claim => claim.Type switch
             {
-                Claims.Name or Claims.PreferredUsername or Claims.Role => [Destinations.IdentityToken, Destinations.AccessToken],
+                Claims.Name or Claims.PreferredUsername or Claims.Role or Claims.AuthenticationTime => [Destinations.IdentityToken, Destinations.AccessToken],
                 _ => [Destinations.AccessToken],
             });
             return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);

@@ -5,6 +5,7 @@ using Precision.Portal.Server.Health;
 using Precision.Portal.Server.Hosting;
 using Precision.Portal.Server.Patients;
 using Precision.Portal.Server.Predictions;
+using Precision.Portal.Server.TumorBoards;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -15,6 +16,7 @@ builder.AddPortalHealthChecks();
 builder.AddPortalPatientRecords();
 builder.AddPortalEfficacyModel();
 builder.AddPortalPredictions();
+builder.AddPortalTumorBoards();
 builder.AddPortalUserInterface();
 
 var app = builder.Build();
@@ -23,6 +25,7 @@ app.UsePortalPipeline();
 app.MapPortalHealthChecks();
 app.MapPortalAccountEndpoints();
 app.MapPortalAuditEndpoints();
+app.MapPortalTumorBoards();
 app.MapPortalUserInterface();
 
 await app.RunAsync();

@@ -95,4 +95,10 @@ public static class AuditActions
     public const string AuditSearch = "audit.search";
     public const string AuditExport = "audit.export";
     public const string AuditPrune = "audit.prune";
+    public const string TumorBoardMeetingCreate = "tumor-board.meeting-create";
+    public const string TumorBoardCaseChange = "tumor-board.case-change";
+    public const string TumorBoardSessionJoin = "tumor-board.session-join";
+    public const string TumorBoardRecommendation = "tumor-board.recommendation";
+    public const string TumorBoardSignOff = "tumor-board.sign-off";
+    public const string TumorBoardReportExport = "tumor-board.report-export";
 }

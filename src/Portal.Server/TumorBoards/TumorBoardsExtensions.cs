@@ -1,0 +1,130 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Components.Server.Circuits;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Precision.Portal.Client.Authorization;
+using Precision.Portal.Client.TumorBoards;
+using Precision.Portal.Server.Audit;
+using Precision.Portal.Server.Authentication;
+
+namespace Precision.Portal.Server.TumorBoards;
+
+public static class TumorBoardsExtensions
+{
+    /// <summary>
+    /// Tumor boards: the SQLite store (<c>tumor-boards.db</c> under <c>Portal:DataDirectory</c>), the in-process live
+    /// session coordinator, sign-off tickets, and <see cref="ITumorBoards"/> for pages. Call after the audit trail.
+    /// </summary>
+    public static WebApplicationBuilder AddPortalTumorBoards(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ITumorBoardStore>(sp => new SqliteTumorBoardStore(new TumorBoardStoreOptions
+        {
+            DataDirectory = sp.GetRequiredService<PortalDataDirectory>().Path,
+        }));
+        builder.Services.AddSingleton<BoardSessionCoordinator>();
+        builder.Services.AddSingleton<SignOffTickets>();
+        builder.Services.AddScoped<BoardCircuitPresence>();
+        builder.Services.AddScoped<CircuitHandler, BoardPresenceCircuitHandler>();
+        builder.Services.AddScoped<IBoardUserSource, BoardUserSource>();
+        builder.Services.AddScoped<TumorBoardService>();
+        builder.Services.AddScoped<ITumorBoards>(sp => sp.GetRequiredService<TumorBoardService>());
+        builder.Services.AddHostedService<TumorBoardStoreStartup>();
+        return builder;
+    }
+
+    /// <summary>The sign-off round trip through the identity provider, and the FHIR export of a case.</summary>
+    public static IEndpointRouteBuilder MapPortalTumorBoards(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapGet("/tumor-boards/sign-off/{ticket}", SignOffAsync).RequireAuthorization(PortalPolicies.TumorBoards);
+        endpoints.MapGet("/api/tumor-boards/{meetingId:guid}/cases/{caseId:guid}/fhir", ExportFhirAsync).RequireAuthorization(PortalPolicies.TumorBoards);
+        return endpoints;
+    }
+
+    /// <summary>
+    /// First visit: sends the chair to the identity provider with <c>prompt=login</c> and <c>max_age=0</c>. Back from
+    /// it (the portal cookie now carries a fresh <c>auth_time</c>): signs, then returns to the meeting.
+    /// </summary>
+    private static async Task<IResult> SignOffAsync(string ticket, HttpContext context, SignOffTickets tickets, TumorBoardService boards)
+    {
+        if (tickets.Find(ticket) is not { } pending)
+        {
+            return Results.LocalRedirect("/tumor-boards?signoff=expired");
+        }
+
+        var back = $"/tumor-boards/{pending.MeetingId}?case={pending.CaseId}&signoff={pending.Ticket}";
+        if (pending.Result is not null)
+        {
+            return Results.LocalRedirect(back);
+        }
+
+        var authenticated = BoardUsers.AuthenticatedAt(context.User);
+        var fresh = authenticated is { } at && at >= pending.StartedUtc.AddSeconds(-1);
+        if (!fresh && !pending.ChallengeSent)
+        {
+            pending.ChallengeSent = true;
+            var properties = new OpenIdConnectChallengeProperties
+            {
+                Prompt = "login",
+                MaxAge = TimeSpan.Zero,
+                RedirectUri = "/tumor-boards/sign-off/" + pending.Ticket,
+            };
+            return Results.Challenge(properties, [PortalAuthenticationExtensions.OidcScheme]);
+        }
+
+        await boards.CompleteSignOffAsync(pending, context.RequestAborted).ConfigureAwait(false);
+        return Results.LocalRedirect(back);
+    }
+
+    private static async Task<IResult> ExportFhirAsync(Guid meetingId, Guid caseId, TumorBoardService boards, ITumorBoardStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var opened = await boards.OpenMeetingAsync(meetingId, cancellationToken).ConfigureAwait(false);
+        if (opened.Value is not { } meeting)
+        {
+            return opened.Denied ? Results.Problem(opened.Error, statusCode: StatusCodes.Status403Forbidden) : Results.Problem(opened.Error, statusCode: StatusCodes.Status404NotFound);
+        }
+
+        if (meeting.Cases.FirstOrDefault(c => c.Id == caseId) is not { } boardCase)
+        {
+            return Results.Problem("That case is not on this meeting's agenda.", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        var versions = await store.ReadRecommendationsAsync(caseId, cancellationToken).ConfigureAwait(false);
+        if (versions.Count == 0)
+        {
+            return Results.Problem("There is no recommendation for this case yet, so there is nothing to export.", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        // Recorded before anything leaves the portal: fail closed.
+        var receipt = await boards.RecordReportExportAsync(meetingId, caseId, "fhir", cancellationToken).ConfigureAwait(false);
+        if (!receipt.Succeeded)
+        {
+            return Results.Problem(receipt.Error, statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        var bundle = TumorBoardFhirExport.Build(meeting, boardCase, versions[0], time.GetUtcNow());
+        return Results.Text(TumorBoardFhirExport.ToJson(bundle), "application/fhir+json; charset=utf-8");
+    }
+}
+
+/// <summary>Creates and migrates the tumor board database at start-up so problems show in the log at once.</summary>
+internal sealed class TumorBoardStoreStartup(ITumorBoardStore store, ILogger<TumorBoardStoreStartup> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // the rest of the portal keeps working; tumor board pages report the problem
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            logger.LogError(ex, "The tumor board store is unavailable: {Problem}", ex.Message);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,53 @@
+using Bunit;
+using MudBlazor.Services;
+using Precision.Clinical;
+using Precision.Portal.Client.Pages.TumorBoard.Components;
+using Precision.Portal.Client.Predictions;
+using Precision.Portal.Client.TumorBoards;
+
+namespace Precision.Portal.Client.Tests;
+
+public sealed class TumorBoardComponentTests : BunitContext
+{
+    public TumorBoardComponentTests()
+    {
+        Services.AddMudServices();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
+    [Fact]
+    public void Explanation_bars_show_the_largest_factors_first_with_signed_points_and_sum_the_rest()
+    {
+        var factors = new[] { "Age", "EGFR L858R", "ECOG 1", "Albumin low" }.Select(n => new ExplanationFactor(n, [new SourceReference("Observation", "1")])).ToList();
+        var therapy = new TherapyExplanation("osimertinib", "Osimertinib", 0.20, 0.55, [0.01, 0.30, -0.05, 0.09], null);
+
+        var bars = Render<ContributionBars>(p => p.Add(c => c.Factors, factors).Add(c => c.Therapy, therapy).Add(c => c.MaxRows, 3));
+
+        var rows = bars.FindAll("[data-testid=contribution-row]");
+        Assert.Equal(["EGFR L858R", "Albumin low", "ECOG 1"], rows.Select(r => r.QuerySelector("th")!.TextContent));
+        Assert.Equal(["+30.0", "+9.0", "−5.0"], rows.Select(r => r.QuerySelector(".num")!.TextContent));
+        Assert.NotNull(rows[2].QuerySelector(".bar-negative"));
+        Assert.Contains("1 other factors", bars.Find(".contribution-rest").TextContent, StringComparison.Ordinal);
+        Assert.Contains("55%", bars.Find("figcaption").TextContent, StringComparison.Ordinal);
+        Assert.Contains("baseline of 20%", bars.Find("figcaption").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_recommendation_version_shows_what_was_signed_by_whom_and_its_hash()
+    {
+        var draft = new RecommendationDraft(RecommendationKind.ClinicalTrial, null, null, "NCT01234567 — basket trial", "Rare fusion.", EvidenceLevel.EscatIC,
+            false, "The model has no trial option.", "", "1.1.0", "Docetaxel");
+        var signedAt = new DateTimeOffset(2026, 12, 3, 17, 5, 0, TimeSpan.Zero);
+        var version = new RecommendationVersion(Guid.NewGuid(), 2, draft, "board2", "Dr. Amira Haddad", signedAt.AddMinutes(-10), new string('a', 64), 1,
+            new RecommendationSignOff("board", "Dr. Tomas Berg", "dev-board", signedAt, "Re-authenticated at the identity provider", signedAt.AddSeconds(-20)));
+
+        var view = Render<RecommendationView>(p => p.Add(c => c.Version, version));
+
+        Assert.Equal("Clinical trial: NCT01234567 — basket trial", view.Find("[data-testid=recommendation-summary]").TextContent);
+        Assert.Contains("No — The model has no trial option.", view.Find("[data-testid=recommendation-agreement-text]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("model 1.1.0, top-ranked Docetaxel", view.Find("[data-testid=recommendation-agreement-text]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Signed by Dr. Tomas Berg (board) on 2026-12-03 17:05 UTC", view.Find("[data-testid=recommendation-sign-off]").TextContent, StringComparison.Ordinal);
+        Assert.Equal("SHA-256 " + new string('a', 64), view.Find("[data-testid=recommendation-hash]").TextContent);
+        Assert.Contains("ESCAT I-C", view.Markup, StringComparison.Ordinal);
+    }
+}
