@@ -39,6 +39,11 @@ public sealed class EfficacyModelRuntime : IBatchScorer, IDisposable
     private readonly int _maxPooled = Math.Max(4, Environment.ProcessorCount * 2);
     private bool _disposed;
 
+    // Runs in flight; Dispose waits for them, so the native session is never released under a running call
+    // (a portal shutting down while an explanation is still being computed).
+    private readonly object _lifetime = new();
+    private int _running;
+
     private EfficacyModelRuntime(VerifiedModel model, InferenceSession session, SessionOptions sessionOptions, ExecutionProviderInfo provider, int batchSize)
     {
         Model = model;
@@ -146,7 +151,30 @@ public sealed class EfficacyModelRuntime : IBatchScorer, IDisposable
     /// </summary>
     public void Run(ReadOnlySpan<float> clinical, ReadOnlySpan<float> genomic, ReadOnlySpan<float> therapy, Span<float> probability, Span<float> memberProbabilities, Span<float> embedding)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_lifetime)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _running++;
+        }
+
+        try
+        {
+            RunUnguarded(clinical, genomic, therapy, probability, memberProbabilities, embedding);
+        }
+        finally
+        {
+            lock (_lifetime)
+            {
+                if (--_running == 0)
+                {
+                    Monitor.PulseAll(_lifetime);
+                }
+            }
+        }
+    }
+
+    private void RunUnguarded(ReadOnlySpan<float> clinical, ReadOnlySpan<float> genomic, ReadOnlySpan<float> therapy, Span<float> probability, Span<float> memberProbabilities, Span<float> embedding)
+    {
         var rows = probability.Length;
         RequireLength(clinical.Length, rows * ClinicalWidth, nameof(clinical));
         RequireLength(genomic.Length, rows * GenomicWidth, nameof(genomic));
@@ -202,12 +230,20 @@ public sealed class EfficacyModelRuntime : IBatchScorer, IDisposable
 
     public void Dispose()
     {
-        if (_disposed)
+        lock (_lifetime)
         {
-            return;
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            while (_running > 0)
+            {
+                Monitor.Wait(_lifetime);
+            }
         }
 
-        _disposed = true;
         while (_pool.TryTake(out var buffers))
         {
             buffers.Dispose();
