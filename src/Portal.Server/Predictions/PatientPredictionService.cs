@@ -37,12 +37,12 @@ internal sealed class PatientPredictionService(
     public async Task<PredictionOutcome<PatientPredictions>> PredictAsync(PatientProfile profile, WhatIfScenario? scenario, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        if (Prepare(profile, scenario) is not { } prepared)
+        if (scenario?.Validate() is { Count: > 0 } problems)
         {
-            return PredictionOutcome.Failed<PatientPredictions>(string.Join(" ", scenario!.Validate()));
+            return PredictionOutcome.Failed<PatientPredictions>(string.Join(" ", problems));
         }
 
-        var (subject, asOf, priorLines) = prepared;
+        var (subject, asOf, priorLines) = Prepare(profile, scenario);
         var (result, similar) = await Task.Run(() =>
         {
             var prediction = model.Predict(subject, asOf, priorLines);
@@ -77,9 +77,9 @@ internal sealed class PatientPredictionService(
     public async Task<PredictionOutcome<PatientExplanation>> ExplainAsync(PatientProfile profile, WhatIfScenario? scenario, IReadOnlyList<string>? therapyIds = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        if (Prepare(profile, scenario) is not { } prepared)
+        if (scenario?.Validate() is { Count: > 0 } problems)
         {
-            return PredictionOutcome.Failed<PatientExplanation>(string.Join(" ", scenario!.Validate()));
+            return PredictionOutcome.Failed<PatientExplanation>(string.Join(" ", problems));
         }
 
         if (explainer.Current is not { } shapley || model.Status is not { IsServing: true } status)
@@ -87,7 +87,7 @@ internal sealed class PatientPredictionService(
             return PredictionOutcome.Failed<PatientExplanation>(explainer.Unavailable ?? $"No efficacy model is being served: {model.Status.Refusal}");
         }
 
-        var (subject, asOf, priorLines) = prepared;
+        var (subject, asOf, priorLines) = Prepare(profile, scenario);
         var result = await Task.Run(() => shapley.Explain(subject, asOf, priorLines, therapyIds, cancellationToken), cancellationToken).ConfigureAwait(false);
         if (result.Explanation is not { } explanation)
         {
@@ -165,15 +165,10 @@ internal sealed class PatientPredictionService(
             }), cancellationToken);
     }
 
-    /// <summary>The profile to score (a what-if copy when asked), the date and the number of lines already given; null for an invalid scenario.</summary>
-    private (PatientProfile Subject, DateOnly AsOf, int PriorLines)? Prepare(PatientProfile profile, WhatIfScenario? scenario)
+    /// <summary>The profile to score (a what-if copy when asked; the scenario is already validated), the date and the number of lines already given.</summary>
+    private (PatientProfile Subject, DateOnly AsOf, int PriorLines) Prepare(PatientProfile profile, WhatIfScenario? scenario)
     {
         var asOf = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        if (scenario is not null && scenario.Validate().Count > 0)
-        {
-            return null;
-        }
-
         var subject = scenario is null || scenario.IsEmpty ? profile : scenario.ApplyTo(profile, asOf);
         // Predictions are for the next line: every line started by today counts as prior.
         var priorLines = profile.TherapyLines.Count(l => l.StartedOn is null || l.StartedOn <= asOf);
