@@ -33,9 +33,10 @@ public sealed class ShapleyBenchmarkConfig : ManualConfig
 }
 
 /// <summary>
-/// Exact Shapley explanations of one patient for all 22 therapies of model 1.0.0 (ONNX Runtime CPU, one intra-op
-/// thread), at k = 8, 10, 12, 14 players, against the naive way (one Run per coalition) and against raw
-/// <c>InferenceSession.Run</c> on the same number of rows (the limit). Patients are generated (seed 42) and chosen
+/// Exact Shapley explanations of one patient for all 22 therapies of model 1.1.0 (ONNX Runtime CPU, one intra-op
+/// thread), at k = 8, 10, 12, 14 players: the portal's way (clinical and genomic halves evaluated once each,
+/// <see cref="SeparableEnsemble"/>, on every core and on one), every distinct row through the runtime, against the
+/// naive way (one Run per coalition) and against raw <c>InferenceSession.Run</c> on the same number of rows. Patients are generated (seed 42) and chosen
 /// as the first with exactly k players; the reference sample is model 1.1.0's reference population (same cohort and
 /// feature schema), cut to the default 32 rows.
 /// </summary>
@@ -45,6 +46,8 @@ public class ShapleyBenchmarks
     private ShapleySetup _setup = null!;
     private ShapleyEngine _engine = null!;
     private ShapleyEngine _engineAllRows = null!;
+    private ShapleyEngine _engineSeparable = null!;
+    private ShapleyEngine _engineSeparableOneThread = null!;
     private PatientFeatures _patient = null!;
     private IReadOnlyList<ExplanationPlayer> _players = [];
     private long _allRows;
@@ -60,6 +63,11 @@ public class ShapleyBenchmarks
         (_patient, _players) = _setup.PatientWithPlayers(Players);
         _engine = new ShapleyEngine(_setup.Scorer, _setup.Reference);
         _engineAllRows = new ShapleyEngine(_setup.Scorer, _setup.Reference, new ShapleyOptions { SkipIdenticalRows = false });
+        _engineSeparable = new ShapleyEngine(_setup.Scorer, _setup.Reference, null, _setup.Separable);
+        _engineSeparableOneThread = new ShapleyEngine(_setup.Scorer, _setup.Reference, new ShapleyOptions { MaxDegreeOfParallelism = 1 }, _setup.Separable);
+        var (separable, rows) = (_engineSeparable.Compute(_patient, _players, _setup.Therapies), _engine.Compute(_patient, _players, _setup.Therapies));
+        var largest = _setup.Therapies.SelectMany((_, t) => Enumerable.Range(0, _players.Count).Select(p => Math.Abs(separable.Value(t, p) - rows.Value(t, p)))).Max();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// separable vs every distinct row through the runtime: largest |phi| difference {largest:E1}; parity at setup {_setup.Separable.MaxDifference:E1}"));
         _allRows = _engineAllRows.ExactRowCount(_patient, _players, _setup.Therapies.Length);
         _distinctRows = _engine.ExactRowCount(_patient, _players, _setup.Therapies.Length);
         Console.WriteLine($"// k = {Players}: {string.Join(" | ", _players.Select(p => p.Name))}");
@@ -69,7 +77,13 @@ public class ShapleyBenchmarks
     [GlobalCleanup]
     public void CleanUp() => _setup.Dispose();
 
-    [Benchmark(Description = "Exact Shapley, batched, identical rows skipped (default)")]
+    [Benchmark(Description = "Exact Shapley, separable halves (portal default)")]
+    public double ExactSeparable() => Sum(_engineSeparable.Compute(_patient, _players, _setup.Therapies));
+
+    [Benchmark(Description = "Exact Shapley, separable halves, one thread")]
+    public double ExactSeparableOneThread() => Sum(_engineSeparableOneThread.Compute(_patient, _players, _setup.Therapies));
+
+    [Benchmark(Description = "Exact Shapley, batched runtime rows, identical rows skipped")]
     public double Exact() => Sum(_engine.Compute(_patient, _players, _setup.Therapies));
 
     [Benchmark(Description = "Exact Shapley, batched, every row scored")]
@@ -133,6 +147,7 @@ public class ShapleyOneTherapyBenchmarks
 {
     private ShapleySetup _setup = null!;
     private ShapleyEngine _engine = null!;
+    private ShapleyEngine _separable = null!;
     private PatientFeatures _patient = null!;
     private IReadOnlyList<ExplanationPlayer> _players = [];
 
@@ -145,13 +160,17 @@ public class ShapleyOneTherapyBenchmarks
         _setup = new ShapleySetup();
         (_patient, _players) = _setup.PatientWithPlayers(Players);
         _engine = new ShapleyEngine(_setup.Scorer, _setup.Reference);
+        _separable = new ShapleyEngine(_setup.Scorer, _setup.Reference, null, _setup.Separable);
     }
 
     [GlobalCleanup]
     public void CleanUp() => _setup.Dispose();
 
-    [Benchmark(Description = "Exact Shapley, one therapy")]
+    [Benchmark(Description = "Exact Shapley, one therapy, runtime rows")]
     public double Exact() => _engine.Compute(_patient, _players, [9]).Value(0, 0);
+
+    [Benchmark(Description = "Exact Shapley, one therapy, separable halves")]
+    public double ExactSeparable() => _separable.Compute(_patient, _players, [9]).Value(0, 0);
 }
 
 /// <summary>Exact Shapley at k = 10 for all therapies by the number of rows per Run call (the engine's chunk size).</summary>
@@ -300,7 +319,7 @@ internal static class NaiveShapley
     }
 }
 
-/// <summary>Model 1.0.0 in ONNX Runtime (CPU, one intra-op thread), the reference sample, generated patients by player count.</summary>
+/// <summary>Model 1.1.0 (the served one) in ONNX Runtime (CPU, one intra-op thread) and its separable evaluation, the reference sample, generated patients by player count.</summary>
 internal sealed class ShapleySetup : IDisposable
 {
     public static readonly DateOnly AsOf = new(2025, 6, 30);
@@ -320,10 +339,13 @@ internal sealed class ShapleySetup : IDisposable
         _catalog = TherapyCatalogLoader.Load(TherapyCatalogLoader.FindDefault(root));
         _featurizer = new PatientFeaturizer(_catalog);
         using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
-        _session = new InferenceSession(Path.Combine(root, "models", "efficacy", "1.0.0", "model.onnx"), options);
+        var model = Path.Combine(root, "models", "efficacy", "1.1.0", "model.onnx");
+        _session = new InferenceSession(model, options);
         var schema = _featurizer.Schema;
         Scorer = new OrtSessionScorer(_session, schema.Clinical.Count, schema.Genomic.Count, schema.TherapyIds.Count);
         FullReference = ReferenceSample.Load(Path.Combine(root, "models", "efficacy", "1.1.0", "reference-population.json"), schema);
+        Separable = SeparableEnsemble.TryCreate(File.ReadAllBytes(model), out var reason) ?? throw new InvalidOperationException(reason);
+        Separable.CheckAgainst(Scorer, FullReference);
         Reference = FullReference.Take(new ShapleyOptions().ReferenceSize);
         Therapies = [.. Enumerable.Range(0, schema.TherapyIds.Count)];
 
@@ -347,6 +369,9 @@ internal sealed class ShapleySetup : IDisposable
     }
 
     public OrtSessionScorer Scorer { get; }
+
+    /// <summary>The model's separable evaluation, checked against <see cref="Scorer"/> on the full reference population.</summary>
+    public SeparableEnsemble Separable { get; }
 
     public ReferenceSample FullReference { get; }
 

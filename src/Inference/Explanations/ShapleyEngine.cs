@@ -27,8 +27,14 @@ public sealed class ShapleyEngine
     private readonly int _clinicalWidth;
     private readonly int _genomicWidth;
     private readonly float[] _referenceRows;
+    private readonly SeparableEnsemble? _separable;
 
-    public ShapleyEngine(IBatchScorer scorer, ReferenceSample reference, ShapleyOptions? options = null)
+    /// <param name="separable">
+    /// When given, coalition rows are scored by evaluating each distinct clinical and genomic half once
+    /// (<see cref="SeparableEnsemble"/>) instead of one <paramref name="scorer"/> row each; it must have been checked
+    /// against the scorer (<see cref="SeparableEnsemble.CheckAgainst"/>).
+    /// </param>
+    public ShapleyEngine(IBatchScorer scorer, ReferenceSample reference, ShapleyOptions? options = null, SeparableEnsemble? separable = null)
     {
         ArgumentNullException.ThrowIfNull(scorer);
         ArgumentNullException.ThrowIfNull(reference);
@@ -41,6 +47,19 @@ public sealed class ShapleyEngine
                 nameof(reference));
         }
 
+        if (separable is not null && (separable.ClinicalWidth != scorer.ClinicalWidth || separable.GenomicWidth != scorer.GenomicWidth || separable.TherapyWidth != scorer.TherapyWidth))
+        {
+            throw new ArgumentException("The separable ensemble's input widths differ from the model's.", nameof(separable));
+        }
+
+        if (separable is { IsVerified: false })
+        {
+            throw new ArgumentException(
+                $"The separable ensemble has not been checked against the model runtime within {SeparableEnsemble.ParityTolerance:0e0} (max difference {separable.MaxDifference?.ToString("0.0e0", System.Globalization.CultureInfo.InvariantCulture) ?? "not measured"}); call CheckAgainst first.",
+                nameof(separable));
+        }
+
+        _separable = separable;
         _scorer = scorer;
         _reference = reference.Count > _options.ReferenceSize ? reference.Take(_options.ReferenceSize) : reference;
         _clinicalWidth = scorer.ClinicalWidth;
@@ -59,6 +78,12 @@ public sealed class ShapleyEngine
     public ReferenceSample Reference => _reference;
 
     public ShapleyOptions Options => _options;
+
+    /// <summary>How coalition rows are scored: each distinct clinical and genomic half once, or every distinct row through the runtime.</summary>
+    public ShapleyEvaluation Evaluation => _separable is null ? ShapleyEvaluation.ModelRows : ShapleyEvaluation.Separable;
+
+    /// <summary>The separable evaluation in use, if any (with its measured difference from the runtime).</summary>
+    public SeparableEnsemble? Separable => _separable;
 
     private int FeatureWidth => _clinicalWidth + _genomicWidth;
 
@@ -137,26 +162,24 @@ public sealed class ShapleyEngine
         patient.Genomic.CopyTo(x, _clinicalWidth);
         var all = players.Count == 64 ? ulong.MaxValue : (1UL << players.Count) - 1;
         var differing = new ulong[_reference.Count];
+        var differingClinical = new ulong[_reference.Count];
+        var differingGenomic = new ulong[_reference.Count];
         for (var r = 0; r < _reference.Count; r++)
         {
-            if (!_options.SkipIdenticalRows)
-            {
-                differing[r] = all;
-                continue;
-            }
-
             var row = _referenceRows.AsSpan(r * width, width);
             for (var f = 0; f < width; f++)
             {
                 // Bitwise comparison: the row handed to the model is identical exactly when the bits are.
-                if (BitConverter.SingleToInt32Bits(row[f]) != BitConverter.SingleToInt32Bits(x[f]))
+                if (!_options.SkipIdenticalRows || BitConverter.SingleToInt32Bits(row[f]) != BitConverter.SingleToInt32Bits(x[f]))
                 {
-                    differing[r] |= 1UL << owner[f];
+                    (f < _clinicalWidth ? differingClinical : differingGenomic)[r] |= 1UL << owner[f];
                 }
             }
+
+            differing[r] = _options.SkipIdenticalRows ? differingClinical[r] | differingGenomic[r] : all;
         }
 
-        return new Plan(x, features, differing, players.Count);
+        return new Plan(x, features, differing, differingClinical, differingGenomic, players.Count);
     }
 
     private ShapleyValues ComputeExact(Plan plan, IReadOnlyList<int> therapies, Stopwatch stopwatch, CancellationToken cancellationToken)
@@ -393,6 +416,11 @@ public sealed class ShapleyEngine
     /// </summary>
     private float[] Score(Plan plan, List<(int Reference, ulong Key)> keys, IReadOnlyList<int> therapies, CancellationToken cancellationToken)
     {
+        if (_separable is not null)
+        {
+            return ScoreSeparable(_separable, plan, keys, therapies, cancellationToken);
+        }
+
         var t = therapies.Count;
         var c = _clinicalWidth;
         var g = _genomicWidth;
@@ -459,6 +487,216 @@ public sealed class ShapleyEngine
         return outputs;
     }
 
+    /// <summary>
+    /// <see cref="Score"/> through the <see cref="SeparableEnsemble"/>: per reference row, each distinct clinical half
+    /// (the patient's values for the coalition's players whose clinical features differ, the reference row's elsewhere)
+    /// and each distinct genomic half is tabulated once for all therapies, then every row combines one of each.
+    /// Reference rows are independent and run in parallel.
+    /// </summary>
+    private float[] ScoreSeparable(SeparableEnsemble separable, Plan plan, List<(int Reference, ulong Key)> keys, IReadOnlyList<int> therapies, CancellationToken cancellationToken)
+    {
+        var t = therapies.Count;
+        var outputs = new float[keys.Count * t];
+
+        // Keys come grouped by reference row (the patient's own row first, reference −1).
+        var groups = new List<(int Reference, int Start, int End)>();
+        for (var start = 0; start < keys.Count;)
+        {
+            var end = start;
+            while (end < keys.Count && keys[end].Reference == keys[start].Reference)
+            {
+                end++;
+            }
+
+            groups.Add((keys[start].Reference, start, end));
+            start = end;
+        }
+
+        var explained = therapies.ToArray();
+        var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism };
+        Parallel.ForEach(groups, parallel, () => new SeparableWork(separable, t, _clinicalWidth, _genomicWidth), (group, _, work) =>
+        {
+            ScoreGroup(separable, plan, keys, group, explained, work, outputs);
+            return work;
+        }, _ => { });
+
+        foreach (var v in outputs)
+        {
+            if (!float.IsFinite(v))
+            {
+                throw new InvalidOperationException("The model returned a non-finite value for an explanation row.");
+            }
+        }
+
+        return outputs;
+    }
+
+    private void ScoreGroup(SeparableEnsemble separable, Plan plan, List<(int Reference, ulong Key)> keys, (int Reference, int Start, int End) group, int[] therapies, SeparableWork work, float[] outputs)
+    {
+        var t = therapies.Length;
+        var (r, start, end) = group;
+        var clinicalMask = r < 0 ? 0UL : plan.DifferingClinical[r];
+        var genomicMask = r < 0 ? 0UL : plan.DifferingGenomic[r];
+        work.ClinicalIndex.Clear();
+        work.GenomicIndex.Clear();
+        work.ClinicalKeys.Clear();
+        work.GenomicKeys.Clear();
+        work.RowHalves.Clear();
+        for (var k = start; k < end; k++)
+        {
+            // The patient's row takes every feature from the patient: as if every player were in the coalition.
+            var key = r < 0 ? ulong.MaxValue : keys[k].Key;
+            work.RowHalves.Add((Half(work.ClinicalIndex, work.ClinicalKeys, key & clinicalMask), Half(work.GenomicIndex, work.GenomicKeys, key & genomicMask)));
+        }
+
+        var tableWidth = separable.TableWidth(t);
+        var entries = separable.PriorEntries;
+        work.EnsureHalves(work.ClinicalKeys.Count, work.GenomicKeys.Count);
+        var width = FeatureWidth;
+        var reference = r < 0 ? plan.Patient.AsSpan() : _referenceRows.AsSpan(r * width, width);
+        for (var i = 0; i < work.ClinicalKeys.Count; i++)
+        {
+            BuildHalf(plan, reference, work.ClinicalKeys[i], 0, _clinicalWidth, work.Row);
+            separable.TabulateClinical(work.Row.AsSpan(0, _clinicalWidth), therapies, work.ClinicalTables.AsSpan(i * tableWidth, tableWidth), work.Cancer.AsSpan(i * entries, entries), work.Ensemble);
+        }
+
+        for (var i = 0; i < work.GenomicKeys.Count; i++)
+        {
+            BuildHalf(plan, reference, work.GenomicKeys[i], _clinicalWidth, _genomicWidth, work.Row);
+            separable.TabulateGenomic(work.Row.AsSpan(0, _genomicWidth), therapies, work.GenomicTables.AsSpan(i * tableWidth, tableWidth), work.Biomarker.AsSpan(i * entries, entries), work.Ensemble);
+        }
+
+        // The prior depends on the clinical half only through its cancer-type match (the same for most halves: the
+        // patient's cancer type or the reference row's), so it is tabulated per distinct match and genomic half.
+        var cancerClass = work.CancerClass;
+        cancerClass.Clear();
+        var classes = new List<int>();
+        for (var i = 0; i < work.ClinicalKeys.Count; i++)
+        {
+            var cancer = work.Cancer.AsSpan(i * entries, entries);
+            var found = -1;
+            for (var c = 0; c < classes.Count && found < 0; c++)
+            {
+                found = work.Cancer.AsSpan(classes[c] * entries, entries).SequenceEqual(cancer) ? c : -1;
+            }
+
+            if (found < 0)
+            {
+                found = classes.Count;
+                classes.Add(i);
+            }
+
+            cancerClass.Add(found);
+        }
+
+        var genomicHalves = work.GenomicKeys.Count;
+        work.EnsurePrior(classes.Count * genomicHalves * t);
+        for (var c = 0; c < classes.Count; c++)
+        {
+            for (var g = 0; g < genomicHalves; g++)
+            {
+                var at = ((c * genomicHalves) + g) * t;
+                separable.TabulatePrior(work.Cancer.AsSpan(classes[c] * entries, entries), work.Biomarker.AsSpan(g * entries, entries), therapies,
+                    work.PriorLogit.AsSpan(at, t), work.PriorContext.AsSpan(at, t));
+            }
+        }
+
+        for (var k = start; k < end; k++)
+        {
+            var (c, g) = work.RowHalves[k - start];
+            var prior = ((cancerClass[c] * genomicHalves) + g) * t;
+            separable.Combine(
+                work.ClinicalTables.AsSpan(c * tableWidth, tableWidth), work.GenomicTables.AsSpan(g * tableWidth, tableWidth),
+                work.PriorLogit.AsSpan(prior, t), work.PriorContext.AsSpan(prior, t), t, outputs.AsSpan(k * t, t));
+        }
+
+        static int Half(Dictionary<ulong, int> index, List<ulong> list, ulong key)
+        {
+            if (!index.TryGetValue(key, out var position))
+            {
+                index[key] = position = list.Count;
+                list.Add(key);
+            }
+
+            return position;
+        }
+    }
+
+    /// <summary>Features [offset, offset + count) of the row: the reference's, with the patient's for the players in <paramref name="key"/>.</summary>
+    private static void BuildHalf(Plan plan, ReadOnlySpan<float> reference, ulong key, int offset, int count, float[] row)
+    {
+        reference.Slice(offset, count).CopyTo(row);
+        for (var remaining = key; remaining != 0; remaining &= remaining - 1)
+        {
+            foreach (var f in plan.Features[BitOperations.TrailingZeroCount(remaining)])
+            {
+                if (f >= offset && f < offset + count)
+                {
+                    row[f - offset] = plan.Patient[f];
+                }
+            }
+        }
+    }
+
+    /// <summary>One thread's scratch for <see cref="ScoreSeparable"/>: halves found in a reference row's keys and their tables.</summary>
+    private sealed class SeparableWork(SeparableEnsemble separable, int therapies, int clinicalWidth, int genomicWidth)
+    {
+        private readonly int _tableWidth = separable.TableWidth(therapies);
+
+        public SeparableEnsemble.Workspace Ensemble { get; } = new(separable, therapies);
+
+        public Dictionary<ulong, int> ClinicalIndex { get; } = [];
+
+        public Dictionary<ulong, int> GenomicIndex { get; } = [];
+
+        public List<ulong> ClinicalKeys { get; } = [];
+
+        public List<ulong> GenomicKeys { get; } = [];
+
+        public List<(int Clinical, int Genomic)> RowHalves { get; } = [];
+
+        public float[] Row { get; } = new float[Math.Max(clinicalWidth, genomicWidth)];
+
+        public float[] ClinicalTables { get; private set; } = [];
+
+        public float[] GenomicTables { get; private set; } = [];
+
+        public float[] Cancer { get; private set; } = [];
+
+        public float[] Biomarker { get; private set; } = [];
+
+        /// <summary>Per clinical half, the index of its distinct cancer-type match.</summary>
+        public List<int> CancerClass { get; } = [];
+
+        public float[] PriorLogit { get; private set; } = [];
+
+        public float[] PriorContext { get; private set; } = [];
+
+        public void EnsurePrior(int values)
+        {
+            if (PriorLogit.Length < values)
+            {
+                PriorLogit = new float[values];
+                PriorContext = new float[values];
+            }
+        }
+
+        public void EnsureHalves(int clinical, int genomic)
+        {
+            if (ClinicalTables.Length < clinical * _tableWidth)
+            {
+                ClinicalTables = new float[clinical * _tableWidth];
+                Cancer = new float[clinical * separable.PriorEntries];
+            }
+
+            if (GenomicTables.Length < genomic * _tableWidth)
+            {
+                GenomicTables = new float[genomic * _tableWidth];
+                Biomarker = new float[genomic * separable.PriorEntries];
+            }
+        }
+    }
+
     private static double Binomial(int n, int k)
     {
         var result = 1.0;
@@ -512,5 +750,6 @@ public sealed class ShapleyEngine
         return result;
     }
 
-    private sealed record Plan(float[] Patient, int[][] Features, ulong[] Differing, int Players);
+    /// <param name="DifferingClinical">Per reference row, the players whose clinical features differ from the patient's.</param>
+    private sealed record Plan(float[] Patient, int[][] Features, ulong[] Differing, ulong[] DifferingClinical, ulong[] DifferingGenomic, int Players);
 }

@@ -17,7 +17,8 @@ public sealed class ShapleyExplainer
     private readonly PatientFeaturizer _featurizer;
     private readonly Dictionary<string, int> _therapyIndex;
 
-    public ShapleyExplainer(IBatchScorer scorer, PatientFeaturizer featurizer, ReferenceSample reference, ShapleyOptions? options = null)
+    /// <param name="separable">A <see cref="SeparableEnsemble"/> checked against <paramref name="scorer"/>: coalition rows are then scored half by half.</param>
+    public ShapleyExplainer(IBatchScorer scorer, PatientFeaturizer featurizer, ReferenceSample reference, ShapleyOptions? options = null, SeparableEnsemble? separable = null)
     {
         ArgumentNullException.ThrowIfNull(scorer);
         ArgumentNullException.ThrowIfNull(featurizer);
@@ -31,7 +32,7 @@ public sealed class ShapleyExplainer
 
         _featurizer = featurizer;
         _therapyIndex = schema.TherapyIds.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i, StringComparer.Ordinal);
-        Engine = new ShapleyEngine(scorer, reference, options);
+        Engine = new ShapleyEngine(scorer, reference, options, separable);
     }
 
     public ShapleyEngine Engine { get; }
@@ -114,6 +115,11 @@ public sealed class ShapleyExplainer
         var method = values.Method == ShapleyMethod.Exact
             ? $"exact over 2^{players.Count} = {values.Coalitions.ToString("N0", CultureInfo.InvariantCulture)} coalitions"
             : $"permutation sampling, {values.Permutations} permutations in antithetic pairs (k = {players.Count} > {Engine.Options.MaxExactPlayers}), standard errors reported";
+        if (Engine.Separable is { MaxDifference: { } difference })
+        {
+            method += $"; clinical and genomic parts evaluated once each from the model's weights (within {difference.ToString("0.0e0", CultureInfo.InvariantCulture)} of ONNX Runtime)";
+        }
+
         return ExplanationResult.Success(new ShapleyExplanation(
             profile.PatientId, asOf, players, explained, values.Method, method, values.Coalitions, values.Permutations,
             Engine.Reference.Description, Engine.Reference.Count, values.RowsScored, values.Elapsed, notes));

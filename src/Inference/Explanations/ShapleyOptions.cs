@@ -1,5 +1,15 @@
 namespace Precision.Inference.Explanations;
 
+/// <summary>How an explanation's coalition rows were scored.</summary>
+public enum ShapleyEvaluation
+{
+    /// <summary>Every distinct input row through the model runtime.</summary>
+    ModelRows,
+
+    /// <summary>Each distinct clinical and genomic half once, combined per row (<see cref="SeparableEnsemble"/>).</summary>
+    Separable,
+}
+
 /// <summary>How Shapley values are computed. The defaults are what the portal uses; tests and benchmarks vary them.</summary>
 public sealed record ShapleyOptions
 {
@@ -31,6 +41,9 @@ public sealed record ShapleyOptions
     /// </summary>
     public bool SkipIdenticalRows { get; init; } = true;
 
+    /// <summary>Threads scoring reference rows in parallel on the separable path (−1: as many as the thread pool gives).</summary>
+    public int MaxDegreeOfParallelism { get; init; } = -1;
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegative(MaxExactPlayers);
@@ -43,5 +56,9 @@ public sealed record ShapleyOptions
 
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRowsPerRun, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(ReferenceSize, 1);
+        if (MaxDegreeOfParallelism is 0 or < -1)
+        {
+            throw new ArgumentException($"MaxDegreeOfParallelism must be −1 or at least 1; got {MaxDegreeOfParallelism}.", nameof(MaxDegreeOfParallelism));
+        }
     }
 }

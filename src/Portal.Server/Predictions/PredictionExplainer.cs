@@ -11,7 +11,7 @@ namespace Precision.Portal.Server.Predictions;
 /// </summary>
 internal sealed class PredictionExplainer
 {
-    public PredictionExplainer(EfficacyModelService model, PatientFeaturizer featurizer, ShapleyOptions options)
+    public PredictionExplainer(EfficacyModelService model, PatientFeaturizer featurizer, ShapleyOptions options, ILogger<PredictionExplainer> logger)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.Scorer is not { } scorer || model.Predictor is not { } predictor)
@@ -30,7 +30,32 @@ internal sealed class PredictionExplainer
         var sample = ReferenceSample.Create(
             [.. rows.Select(r => new PatientFeatures(r.Clinical, r.Genomic))],
             $"{background.Description ?? "training patients"}; reference population of model {verified.Version}");
-        Current = new ShapleyExplainer(scorer, featurizer, sample, options);
+        Current = new ShapleyExplainer(scorer, featurizer, sample, options, Separable(verified, scorer, sample, logger));
+    }
+
+    /// <summary>
+    /// The separable evaluation of the served model's weights when it matches the runtime on the reference sample;
+    /// otherwise null (explanations then score every row through the runtime) and the reason is logged.
+    /// </summary>
+    private static SeparableEnsemble? Separable(VerifiedModel model, IBatchScorer scorer, ReferenceSample sample, ILogger logger)
+    {
+        if (SeparableEnsemble.TryCreate(model.OnnxBytes, out var reason) is not { } separable)
+        {
+            logger.LogWarning("Explanations of model {Version} score every row through ONNX Runtime: {Reason}", model.Version, reason);
+            return null;
+        }
+
+        var difference = separable.CheckAgainst(scorer, sample);
+        if (!separable.IsVerified)
+        {
+            logger.LogWarning(
+                "Explanations of model {Version} score every row through ONNX Runtime: the separable evaluation differs from it by {Difference} (tolerance {Tolerance}).",
+                model.Version, difference, SeparableEnsemble.ParityTolerance);
+            return null;
+        }
+
+        logger.LogInformation("Explanations of model {Version} evaluate clinical and genomic parts separately (max difference from ONNX Runtime {Difference}).", model.Version, difference);
+        return separable;
     }
 
     public ShapleyExplainer? Current { get; }

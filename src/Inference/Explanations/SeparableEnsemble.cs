@@ -1,0 +1,667 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Google.Protobuf;
+using Onnx;
+using Precision.Inference.Runtime;
+
+namespace Precision.Inference.Explanations;
+
+/// <summary>
+/// The efficacy ensemble's <c>probability</c> output evaluated in two halves, for explanations. In the network the
+/// clinical encoder sees only clinical features and the genomic encoder only genomic ones; the head's first layer is
+/// linear in [patient, therapy, patient ⊙ therapy, prior], so for a fixed therapy t its pre-activation splits into a
+/// clinical term M_t·p_clinical and a genomic term M_t·p_genomic + B·t + b. Shapley coalitions mix a patient's and a
+/// reference row's features; for one reference row there are only 2^(clinical players) distinct clinical halves and
+/// 2^(genomic players) genomic halves, so both terms are computed once per half and every coalition row costs one add,
+/// a ReLU and a dot product per member and therapy, instead of a full forward pass.
+/// <para>
+/// The weights are read from the verified model.onnx itself (<see cref="TryCreate"/>); the arithmetic is the graph's,
+/// reassociated, so results differ from ONNX Runtime's by float rounding only. <see cref="CheckAgainst"/>
+/// measures that against the runtime, and the explainer uses this path only when the difference is within
+/// <see cref="ParityTolerance"/> (<see cref="CheckAgainst"/>); anything unexpected in the graph leaves explanations on the runtime.
+/// </para>
+/// </summary>
+public sealed class SeparableEnsemble
+{
+    /// <summary>Largest |difference| from ONNX Runtime's probability accepted for the explanation path.</summary>
+    public const double ParityTolerance = 1e-5;
+
+    private static readonly int Lanes = Vector256<float>.Count;
+
+    private readonly Member[] _members;
+    private readonly int _embedding;
+    private readonly int _hidden;
+    private readonly float _temperature;
+
+    // Catalog prior (the graph's prior.* initializers): [C × J], [G × J], [J], per therapy its entries and factors.
+    private readonly float[] _cancerApplies;
+    private readonly float[] _biomarkerPresent;
+    private readonly float[] _biomarkerNotRequired;
+    private readonly float[] _score;
+    private readonly int[][] _therapyEntries;
+    private readonly float[][] _therapyEntryFactors;
+    private readonly bool[] _therapyHasUnmatchedEntries;
+    private readonly float _minimumRate;
+    private readonly float _maximumRate;
+
+    private SeparableEnsemble(Member[] members, int clinicalWidth, int genomicWidth, int therapyWidth, int embedding, int hidden, float temperature, PriorWeights prior)
+    {
+        _members = members;
+        ClinicalWidth = clinicalWidth;
+        GenomicWidth = genomicWidth;
+        TherapyWidth = therapyWidth;
+        _embedding = embedding;
+        _hidden = hidden;
+        _temperature = temperature;
+        _cancerApplies = prior.CancerApplies;
+        _biomarkerPresent = prior.BiomarkerPresent;
+        _biomarkerNotRequired = prior.BiomarkerNotRequired;
+        _score = prior.Score;
+        _minimumRate = prior.MinimumRate;
+        _maximumRate = prior.MaximumRate;
+        PriorEntries = prior.Score.Length;
+        _therapyEntries = new int[therapyWidth][];
+        _therapyEntryFactors = new float[therapyWidth][];
+        _therapyHasUnmatchedEntries = new bool[therapyWidth];
+        for (var t = 0; t < therapyWidth; t++)
+        {
+            var entries = Enumerable.Range(0, PriorEntries).Where(j => prior.TherapyIs[(t * PriorEntries) + j] != 0f).ToArray();
+            _therapyEntries[t] = entries;
+            _therapyEntryFactors[t] = [.. entries.Select(j => prior.TherapyIs[(t * PriorEntries) + j])];
+            _therapyHasUnmatchedEntries[t] = entries.Length < PriorEntries;
+        }
+    }
+
+    public int ClinicalWidth { get; }
+
+    public int GenomicWidth { get; }
+
+    public int TherapyWidth { get; }
+
+    public int MemberCount => _members.Length;
+
+    /// <summary>Catalog rate entries of the prior (J).</summary>
+    public int PriorEntries { get; }
+
+    /// <summary>Floats of one half's table for <paramref name="therapies"/> therapies: therapies × members × hidden units.</summary>
+    public int TableWidth(int therapies) => therapies * _members.Length * _hidden;
+
+    /// <summary>
+    /// Reads the ensemble from the bytes of a model.onnx written by precision-train (members m0…, layers _clinical.c1/c2,
+    /// _genomic.g1/g2, _therapy, _head.h1/h2, temperature, prior.*). Null with the reason when the graph is not that network.
+    /// </summary>
+    public static SeparableEnsemble? TryCreate(ReadOnlyMemory<byte> onnx, out string? reason)
+    {
+        ModelProto model;
+        try
+        {
+            model = ModelProto.Parser.ParseFrom(onnx.Span);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            reason = $"model.onnx could not be read as ONNX: {e.Message}";
+            return null;
+        }
+
+        var tensors = new Dictionary<string, (float[] Values, long[] Dims)>(StringComparer.Ordinal);
+        foreach (var initializer in model.Graph.Initializer)
+        {
+            if (initializer.DataType == (int)TensorProto.Types.DataType.Float)
+            {
+                tensors[initializer.Name] = (ValuesOf(initializer), [.. initializer.Dims]);
+            }
+        }
+
+        var members = new List<Member>();
+        try
+        {
+            for (var m = 0; tensors.ContainsKey($"m{m}._head.h1.weight"); m++)
+            {
+                members.Add(Member.Read(tensors, m));
+            }
+
+            if (members.Count == 0)
+            {
+                reason = "model.onnx has no ensemble member m0 (initializer m0._head.h1.weight); explanations use the runtime.";
+                return null;
+            }
+
+            var first = members[0];
+            if (members.Any(m => m.ClinicalWidth != first.ClinicalWidth || m.GenomicWidth != first.GenomicWidth || m.TherapyWidth != first.TherapyWidth
+                || m.Embedding != first.Embedding || m.Hidden != first.Hidden))
+            {
+                reason = "the ensemble members of model.onnx differ in shape; explanations use the runtime.";
+                return null;
+            }
+
+            if (first.Hidden % Lanes != 0)
+            {
+                reason = $"the head has {first.Hidden} hidden units, not a multiple of {Lanes}; explanations use the runtime.";
+                return null;
+            }
+
+            var temperature = Scalar(tensors, "temperature");
+            var prior = PriorWeights.Read(tensors, first.ClinicalWidth, first.GenomicWidth, first.TherapyWidth);
+            reason = null;
+            return new SeparableEnsemble([.. members], first.ClinicalWidth, first.GenomicWidth, first.TherapyWidth, first.Embedding, first.Hidden, temperature, prior);
+        }
+        catch (InvalidDataException e)
+        {
+            reason = $"model.onnx is not the network the separable evaluation knows ({e.Message}); explanations use the runtime.";
+            return null;
+        }
+    }
+
+    /// <summary>The largest |difference| from the runtime found by <see cref="CheckAgainst"/>; null until checked.</summary>
+    public double? MaxDifference { get; private set; }
+
+    /// <summary>Checked against the runtime and within <see cref="ParityTolerance"/>: only then may explanations use it.</summary>
+    public bool IsVerified => MaxDifference is <= ParityTolerance;
+
+    /// <summary>
+    /// Compares this evaluation with <paramref name="scorer"/>'s probability over every therapy for the reference rows
+    /// and for rows pairing one reference row's clinical half with another's genomic half (what coalitions do); keeps
+    /// and returns the largest |difference| (<see cref="MaxDifference"/>, <see cref="IsVerified"/>).
+    /// </summary>
+    public double CheckAgainst(IBatchScorer scorer, ReferenceSample sample)
+    {
+        var difference = MaxDifferenceFrom(scorer, sample);
+        MaxDifference = difference;
+        return difference;
+    }
+
+    private double MaxDifferenceFrom(IBatchScorer scorer, ReferenceSample sample)
+    {
+        ArgumentNullException.ThrowIfNull(scorer);
+        ArgumentNullException.ThrowIfNull(sample);
+        if (scorer.ClinicalWidth != ClinicalWidth || scorer.GenomicWidth != GenomicWidth || scorer.TherapyWidth != TherapyWidth
+            || sample.ClinicalWidth != ClinicalWidth || sample.GenomicWidth != GenomicWidth)
+        {
+            return double.PositiveInfinity;
+        }
+
+        var n = sample.Count;
+        var pairs = Enumerable.Range(0, n).Select(r => (r, r)).Concat(Enumerable.Range(0, n).Select(r => (r, (r + 1) % n))).ToArray();
+        var rows = pairs.Length * TherapyWidth;
+        var clinical = new float[rows * ClinicalWidth];
+        var genomic = new float[rows * GenomicWidth];
+        var therapy = new float[rows * TherapyWidth];
+        for (var p = 0; p < pairs.Length; p++)
+        {
+            for (var t = 0; t < TherapyWidth; t++)
+            {
+                var row = (p * TherapyWidth) + t;
+                sample.Clinical.Slice(pairs[p].Item1 * ClinicalWidth, ClinicalWidth).CopyTo(clinical.AsSpan(row * ClinicalWidth));
+                sample.Genomic.Slice(pairs[p].Item2 * GenomicWidth, GenomicWidth).CopyTo(genomic.AsSpan(row * GenomicWidth));
+                therapy[(row * TherapyWidth) + t] = 1f;
+            }
+        }
+
+        var expected = new float[rows];
+        scorer.Score(clinical, genomic, therapy, expected);
+        var all = Enumerable.Range(0, TherapyWidth).ToArray();
+        var work = new Workspace(this, all.Length);
+        var actual = new float[TherapyWidth];
+        var priorLogit = new float[TherapyWidth];
+        var priorContext = new float[TherapyWidth];
+        var max = 0.0;
+        for (var p = 0; p < pairs.Length; p++)
+        {
+            TabulateClinical(clinical.AsSpan(p * TherapyWidth * ClinicalWidth, ClinicalWidth), all, work.ClinicalTable, work.Cancer, work);
+            TabulateGenomic(genomic.AsSpan(p * TherapyWidth * GenomicWidth, GenomicWidth), all, work.GenomicTable, work.Biomarker, work);
+            TabulatePrior(work.Cancer, work.Biomarker, all, priorLogit, priorContext);
+            Combine(work.ClinicalTable, work.GenomicTable, priorLogit, priorContext, all.Length, actual);
+            for (var t = 0; t < TherapyWidth; t++)
+            {
+                var difference = Math.Abs(actual[t] - (double)expected[(p * TherapyWidth) + t]);
+                max = double.IsNaN(difference) ? double.PositiveInfinity : Math.Max(max, difference);
+            }
+        }
+
+        return max;
+    }
+
+    /// <summary>
+    /// The clinical half of the head's pre-activation for every member and therapy, [therapies × members × hidden] into
+    /// <paramref name="table"/>, and the prior's cancer-type match per catalog entry into <paramref name="cancer"/> [J].
+    /// </summary>
+    internal void TabulateClinical(ReadOnlySpan<float> clinical, int[] therapies, Span<float> table, Span<float> cancer, Workspace work)
+    {
+        MatrixTimesVector(clinical, _cancerApplies, PriorEntries, cancer);
+        var block = _members.Length * _hidden;
+        for (var m = 0; m < _members.Length; m++)
+        {
+            var member = _members[m];
+            member.Clinical.Encode(clinical, work.Encoded, work.Layer);
+            for (var i = 0; i < therapies.Length; i++)
+            {
+                Accumulate(member.ClinicalColumns[therapies[i]], work.Encoded, null, table.Slice((i * block) + (m * _hidden), _hidden));
+            }
+        }
+    }
+
+    /// <summary>The genomic half (with the therapy term and the bias) and the prior's biomarker match per entry [J].</summary>
+    internal void TabulateGenomic(ReadOnlySpan<float> genomic, int[] therapies, Span<float> table, Span<float> biomarker, Workspace work)
+    {
+        MatrixTimesVector(genomic, _biomarkerPresent, PriorEntries, biomarker);
+        for (var j = 0; j < biomarker.Length; j++)
+        {
+            biomarker[j] = MathF.Min(biomarker[j] + _biomarkerNotRequired[j], 1f);
+        }
+
+        var block = _members.Length * _hidden;
+        for (var m = 0; m < _members.Length; m++)
+        {
+            var member = _members[m];
+            member.Genomic.Encode(genomic, work.Encoded, work.Layer);
+            for (var i = 0; i < therapies.Length; i++)
+            {
+                Accumulate(member.GenomicColumns[therapies[i]], work.Encoded, member.TherapyBias[therapies[i]], table.Slice((i * block) + (m * _hidden), _hidden));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The catalog prior of each of <paramref name="therapies"/> for one cancer-type match and one biomarker match (the
+    /// graph's prior: the best matching entry's score, the logit of its rate, whether a biomarker context matched).
+    /// It depends on nothing else, so it is computed once per pair of prior vectors, not once per row.
+    /// </summary>
+    internal void TabulatePrior(ReadOnlySpan<float> cancer, ReadOnlySpan<float> biomarker, int[] therapies, Span<float> logit, Span<float> context)
+    {
+        for (var i = 0; i < therapies.Length; i++)
+        {
+            var t = therapies[i];
+            var best = _therapyHasUnmatchedEntries[t] ? 0f : float.NegativeInfinity;
+            var entries = _therapyEntries[t];
+            var factors = _therapyEntryFactors[t];
+            for (var e = 0; e < entries.Length; e++)
+            {
+                var j = entries[e];
+                best = MathF.Max(best, cancer[j] * biomarker[j] * factors[e] * _score[j]);
+            }
+
+            var tier = MathF.Floor(best);
+            var rate = Math.Clamp(best - tier, _minimumRate, _maximumRate);
+            logit[i] = MathF.Log(rate / (1f - rate));
+            context[i] = Math.Clamp(tier - 1f, 0f, 1f);
+        }
+    }
+
+    /// <summary>Calibrated probability for each of the first <paramref name="therapies"/> explained therapies from one clinical half, one genomic half and their prior.</summary>
+    internal void Combine(ReadOnlySpan<float> clinicalTable, ReadOnlySpan<float> genomicTable, ReadOnlySpan<float> priorLogit, ReadOnlySpan<float> priorContext, int therapies, Span<float> output)
+    {
+        var block = _members.Length * _hidden;
+        for (var i = 0; i < therapies; i++)
+        {
+            var logit = priorLogit[i];
+            var context = priorContext[i];
+            var logitSum = 0f;
+            for (var m = 0; m < _members.Length; m++)
+            {
+                var offset = (i * block) + (m * _hidden);
+                logitSum += _members[m].Residual(clinicalTable.Slice(offset, _hidden), genomicTable.Slice(offset, _hidden), logit, context) + logit;
+            }
+
+            var mean = logitSum / _members.Length;
+            output[i] = 1f / (1f + MathF.Exp(-(mean / _temperature)));
+        }
+    }
+
+    /// <summary>target = bias + Σ_j x_j · columns[j], over hidden-unit vectors.</summary>
+    private static void Accumulate(float[][] columns, ReadOnlySpan<float> x, float[]? bias, Span<float> target)
+    {
+        if (bias is null)
+        {
+            target.Clear();
+        }
+        else
+        {
+            bias.CopyTo(target);
+        }
+
+        ref var t = ref MemoryMarshal.GetReference(target);
+        for (var j = 0; j < columns.Length; j++)
+        {
+            var scale = Vector256.Create(x[j]);
+            ref var c = ref MemoryMarshal.GetArrayDataReference(columns[j]);
+            for (var h = 0; h < target.Length; h += Lanes)
+            {
+                var sum = Vector256.FusedMultiplyAdd(scale, Vector256.LoadUnsafe(ref c, (nuint)h), Vector256.LoadUnsafe(ref t, (nuint)h));
+                sum.StoreUnsafe(ref t, (nuint)h);
+            }
+        }
+    }
+
+    /// <summary>y[j] = Σ_i x[i] · matrix[i × width + j] (the prior's MatMul of a row by a [rows × width] constant).</summary>
+    private static void MatrixTimesVector(ReadOnlySpan<float> x, float[] matrix, int width, Span<float> y)
+    {
+        y.Clear();
+        for (var i = 0; i < x.Length; i++)
+        {
+            if (x[i] == 0f)
+            {
+                continue;
+            }
+
+            var row = matrix.AsSpan(i * width, width);
+            for (var j = 0; j < width; j++)
+            {
+                y[j] += x[i] * row[j];
+            }
+        }
+    }
+
+    private static float[] ValuesOf(TensorProto tensor)
+    {
+        if (tensor.FloatData.Count > 0)
+        {
+            return [.. tensor.FloatData];
+        }
+
+        var raw = tensor.RawData.Span;
+        return MemoryMarshal.Cast<byte, float>(raw).ToArray();
+    }
+
+    private static float[] Tensor(Dictionary<string, (float[] Values, long[] Dims)> tensors, string name, params long[] dims)
+    {
+        if (!tensors.TryGetValue(name, out var tensor))
+        {
+            throw new InvalidDataException($"initializer {name} is missing");
+        }
+
+        if (dims.Length > 0 && !tensor.Dims.SequenceEqual(dims))
+        {
+            throw new InvalidDataException($"initializer {name} has shape [{string.Join(", ", tensor.Dims)}], expected [{string.Join(", ", dims)}]");
+        }
+
+        return tensor.Values;
+    }
+
+    private static (int Rows, int Columns) Shape(Dictionary<string, (float[] Values, long[] Dims)> tensors, string name)
+    {
+        if (!tensors.TryGetValue(name, out var tensor) || tensor.Dims.Length != 2)
+        {
+            throw new InvalidDataException($"initializer {name} is missing or not a matrix");
+        }
+
+        return ((int)tensor.Dims[0], (int)tensor.Dims[1]);
+    }
+
+    private static float Scalar(Dictionary<string, (float[] Values, long[] Dims)> tensors, string name)
+    {
+        var values = Tensor(tensors, name);
+        return values.Length == 1 ? values[0] : throw new InvalidDataException($"initializer {name} is not a scalar");
+    }
+
+    /// <summary>Scratch buffers for one thread: the tables of one clinical and one genomic half, encoder outputs.</summary>
+    internal sealed class Workspace(SeparableEnsemble ensemble, int therapies)
+    {
+        public float[] ClinicalTable { get; } = new float[ensemble.TableWidth(therapies)];
+
+        public float[] GenomicTable { get; } = new float[ensemble.TableWidth(therapies)];
+
+        public float[] Cancer { get; } = new float[ensemble.PriorEntries];
+
+        public float[] Biomarker { get; } = new float[ensemble.PriorEntries];
+
+        public float[] Encoded { get; } = new float[ensemble._embedding];
+
+        public float[] Layer { get; } = new float[ensemble._hidden];
+    }
+
+    /// <summary>
+    /// A two-layer encoder, W2 · ReLU(W1 · x + b1) + b2, with both weight matrices stored by column so each nonzero input
+    /// (most features are zero flags) and each active hidden unit adds one column vector.
+    /// </summary>
+    private sealed class Encoder
+    {
+        private readonly float[] _firstColumns;
+        private readonly float[] _firstBias;
+        private readonly float[] _secondColumns;
+        private readonly float[] _secondBias;
+
+        private Encoder(float[] w1, float[] b1, float[] w2, float[] b2, int inputs, int hidden, int outputs)
+        {
+            Inputs = inputs;
+            Hidden = hidden;
+            Outputs = outputs;
+            _firstColumns = Transpose(w1, hidden, inputs);
+            _firstBias = b1;
+            _secondColumns = Transpose(w2, outputs, hidden);
+            _secondBias = b2;
+        }
+
+        public int Inputs { get; }
+
+        public int Hidden { get; }
+
+        public int Outputs { get; }
+
+        public static Encoder Read(Dictionary<string, (float[] Values, long[] Dims)> tensors, string prefix, string first, string second)
+        {
+            var (hidden, inputs) = Shape(tensors, $"{prefix}.{first}.weight");
+            var (outputs, _) = Shape(tensors, $"{prefix}.{second}.weight");
+            if (hidden % Lanes != 0 || outputs % Lanes != 0)
+            {
+                throw new InvalidDataException($"{prefix} has {hidden} hidden units and {outputs} outputs, not multiples of {Lanes}");
+            }
+
+            return new Encoder(
+                Tensor(tensors, $"{prefix}.{first}.weight", hidden, inputs), Tensor(tensors, $"{prefix}.{first}.bias", hidden),
+                Tensor(tensors, $"{prefix}.{second}.weight", outputs, hidden), Tensor(tensors, $"{prefix}.{second}.bias", outputs),
+                inputs, hidden, outputs);
+        }
+
+        public void Encode(ReadOnlySpan<float> x, Span<float> output, Span<float> layer)
+        {
+            AddColumns(x, _firstColumns, _firstBias, layer);
+            ref var a = ref MemoryMarshal.GetReference(layer);
+            for (var h = 0; h < Hidden; h += Lanes)
+            {
+                Vector256.Max(Vector256.LoadUnsafe(ref a, (nuint)h), Vector256<float>.Zero).StoreUnsafe(ref a, (nuint)h);
+            }
+
+            AddColumns(layer, _secondColumns, _secondBias, output);
+        }
+
+        /// <summary>target = bias + Σ_i x_i · column i, skipping zero x_i (absent flags, inactive hidden units).</summary>
+        private static void AddColumns(ReadOnlySpan<float> x, float[] columns, float[] bias, Span<float> target)
+        {
+            var width = target.Length;
+            bias.CopyTo(target);
+            ref var t = ref MemoryMarshal.GetReference(target);
+            ref var c = ref MemoryMarshal.GetArrayDataReference(columns);
+            for (var i = 0; i < x.Length; i++)
+            {
+                if (x[i] == 0f)
+                {
+                    continue;
+                }
+
+                var scale = Vector256.Create(x[i]);
+                var column = (nuint)(i * width);
+                for (var o = 0; o < width; o += Lanes)
+                {
+                    var index = (nuint)o;
+                    Vector256.FusedMultiplyAdd(scale, Vector256.LoadUnsafe(ref c, column + index), Vector256.LoadUnsafe(ref t, index)).StoreUnsafe(ref t, index);
+                }
+            }
+        }
+
+        /// <summary>[rows × columns] row-major to column-major.</summary>
+        private static float[] Transpose(float[] matrix, int rows, int columns)
+        {
+            var result = new float[matrix.Length];
+            for (var r = 0; r < rows; r++)
+            {
+                for (var c = 0; c < columns; c++)
+                {
+                    result[(c * rows) + r] = matrix[(r * columns) + c];
+                }
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// One member's weights, rearranged: for each therapy t the head's first layer restricted to the clinical and to the
+    /// genomic half of the patient embedding (columns A_j + D_j · cond_t[j]), the therapy's own term B · cond_t + b, and
+    /// the prior's two columns and the output layer.
+    /// </summary>
+    private sealed class Member
+    {
+        private readonly float[] _priorColumn;
+        private readonly float[] _contextColumn;
+        private readonly float[] _output;
+        private readonly float _outputBias;
+
+        private Member(Encoder clinical, Encoder genomic, float[][][] clinicalColumns, float[][][] genomicColumns, float[][] therapyBias, float[] priorColumn, float[] contextColumn, float[] output, float outputBias, int therapyWidth)
+        {
+            Clinical = clinical;
+            Genomic = genomic;
+            ClinicalColumns = clinicalColumns;
+            GenomicColumns = genomicColumns;
+            TherapyBias = therapyBias;
+            _priorColumn = priorColumn;
+            _contextColumn = contextColumn;
+            _output = output;
+            _outputBias = outputBias;
+            TherapyWidth = therapyWidth;
+        }
+
+        public Encoder Clinical { get; }
+
+        public Encoder Genomic { get; }
+
+        /// <summary>[therapy][embedding j][hidden]: column j of the head's first layer for the clinical half, given the therapy.</summary>
+        public float[][][] ClinicalColumns { get; }
+
+        public float[][][] GenomicColumns { get; }
+
+        /// <summary>[therapy][hidden]: b + B · cond_t.</summary>
+        public float[][] TherapyBias { get; }
+
+        public int ClinicalWidth => Clinical.Inputs;
+
+        public int GenomicWidth => Genomic.Inputs;
+
+        public int TherapyWidth { get; }
+
+        public int Embedding => Clinical.Outputs;
+
+        public int Hidden => _output.Length;
+
+        public static Member Read(Dictionary<string, (float[] Values, long[] Dims)> tensors, int m)
+        {
+            var prefix = $"m{m}";
+            var clinical = Encoder.Read(tensors, prefix + "._clinical", "c1", "c2");
+            var genomic = Encoder.Read(tensors, prefix + "._genomic", "g1", "g2");
+            var e = clinical.Outputs;
+            if (genomic.Outputs != e)
+            {
+                throw new InvalidDataException($"{prefix}: clinical and genomic embeddings differ in width");
+            }
+
+            var (conditioned, therapyWidth) = Shape(tensors, $"{prefix}._therapy.weight");
+            var therapy = Tensor(tensors, $"{prefix}._therapy.weight", 2 * e, therapyWidth);
+            if (conditioned != 2 * e)
+            {
+                throw new InvalidDataException($"{prefix}: the therapy embedding is {conditioned} wide, not {2 * e}");
+            }
+
+            var (hidden, headInputs) = Shape(tensors, $"{prefix}._head.h1.weight");
+            if (headInputs != (6 * e) + 2)
+            {
+                throw new InvalidDataException($"{prefix}: the head takes {headInputs} inputs, not [patient, therapy, product, prior logit, biomarker context] = {(6 * e) + 2}");
+            }
+
+            var w1 = Tensor(tensors, $"{prefix}._head.h1.weight", hidden, headInputs);
+            var b1 = Tensor(tensors, $"{prefix}._head.h1.bias", hidden);
+            var w2 = Tensor(tensors, $"{prefix}._head.h2.weight", 1, hidden);
+            var b2 = Tensor(tensors, $"{prefix}._head.h2.bias", 1);
+            float W1(int h, int column) => w1[(h * headInputs) + column];
+            float Condition(int j, int t) => therapy[(j * therapyWidth) + t];
+
+            var clinicalColumns = new float[therapyWidth][][];
+            var genomicColumns = new float[therapyWidth][][];
+            var therapyBias = new float[therapyWidth][];
+            for (var t = 0; t < therapyWidth; t++)
+            {
+                clinicalColumns[t] = new float[e][];
+                genomicColumns[t] = new float[e][];
+                for (var j = 0; j < 2 * e; j++)
+                {
+                    var column = new float[hidden];
+                    for (var h = 0; h < hidden; h++)
+                    {
+                        // Patient column j plus product column j scaled by the therapy's embedding j.
+                        column[h] = W1(h, j) + (W1(h, (4 * e) + j) * Condition(j, t));
+                    }
+
+                    (j < e ? clinicalColumns[t] : genomicColumns[t])[j % e] = column;
+                }
+
+                var bias = new float[hidden];
+                for (var h = 0; h < hidden; h++)
+                {
+                    var sum = b1[h];
+                    for (var j = 0; j < 2 * e; j++)
+                    {
+                        sum += W1(h, (2 * e) + j) * Condition(j, t);
+                    }
+
+                    bias[h] = sum;
+                }
+
+                therapyBias[t] = bias;
+            }
+
+            var priorColumn = Enumerable.Range(0, hidden).Select(h => W1(h, 6 * e)).ToArray();
+            var contextColumn = Enumerable.Range(0, hidden).Select(h => W1(h, (6 * e) + 1)).ToArray();
+            return new Member(clinical, genomic, clinicalColumns, genomicColumns, therapyBias, priorColumn, contextColumn, [.. w2], b2[0], therapyWidth);
+        }
+
+        /// <summary>w2 · ReLU(clinical + genomic + u · prior + v · context) + b2: the head's output before the prior is added back.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Residual(ReadOnlySpan<float> clinical, ReadOnlySpan<float> genomic, float priorLogit, float context)
+        {
+            ref var c = ref MemoryMarshal.GetReference(clinical);
+            ref var g = ref MemoryMarshal.GetReference(genomic);
+            ref var u = ref MemoryMarshal.GetArrayDataReference(_priorColumn);
+            ref var v = ref MemoryMarshal.GetArrayDataReference(_contextColumn);
+            ref var w = ref MemoryMarshal.GetArrayDataReference(_output);
+            var prior = Vector256.Create(priorLogit);
+            var contextScale = Vector256.Create(context);
+            var total = Vector256<float>.Zero;
+            for (var h = 0; h < _output.Length; h += Lanes)
+            {
+                var index = (nuint)h;
+                var pre = Vector256.LoadUnsafe(ref c, index) + Vector256.LoadUnsafe(ref g, index);
+                pre = Vector256.FusedMultiplyAdd(prior, Vector256.LoadUnsafe(ref u, index), pre);
+                pre = Vector256.FusedMultiplyAdd(contextScale, Vector256.LoadUnsafe(ref v, index), pre);
+                total = Vector256.FusedMultiplyAdd(Vector256.Max(pre, Vector256<float>.Zero), Vector256.LoadUnsafe(ref w, index), total);
+            }
+
+            return Vector256.Sum(total) + _outputBias;
+        }
+    }
+
+    private sealed record PriorWeights(float[] CancerApplies, float[] BiomarkerPresent, float[] BiomarkerNotRequired, float[] TherapyIs, float[] Score, float MinimumRate, float MaximumRate)
+    {
+        public static PriorWeights Read(Dictionary<string, (float[] Values, long[] Dims)> tensors, int clinicalWidth, int genomicWidth, int therapyWidth)
+        {
+            var score = Tensor(tensors, "prior.score");
+            var j = score.Length;
+            return new PriorWeights(
+                Tensor(tensors, "prior.cancer_applies", clinicalWidth, j),
+                Tensor(tensors, "prior.biomarker_present", genomicWidth, j),
+                Tensor(tensors, "prior.biomarker_not_required", j),
+                Tensor(tensors, "prior.therapy_is", therapyWidth, j),
+                score,
+                Scalar(tensors, "prior.minimum_rate"),
+                Scalar(tensors, "prior.maximum_rate"));
+        }
+    }
+}
