@@ -34,6 +34,12 @@ public sealed class SeparableEnsemble
     private readonly int _hidden;
     private readonly float _temperature;
 
+    // Per member side by side ([member × hidden]): the head's prior and context columns, the output weights; Σ b2.
+    private readonly float[] _priorColumns;
+    private readonly float[] _contextColumns;
+    private readonly float[] _outputWeights;
+    private readonly float _outputBiasSum;
+
     // Catalog prior (the graph's prior.* initializers): [C × J], [G × J], [J], per therapy its entries and factors.
     private readonly float[] _cancerApplies;
     private readonly float[] _biomarkerPresent;
@@ -54,6 +60,10 @@ public sealed class SeparableEnsemble
         _embedding = embedding;
         _hidden = hidden;
         _temperature = temperature;
+        _priorColumns = [.. members.SelectMany(m => m.PriorColumn)];
+        _contextColumns = [.. members.SelectMany(m => m.ContextColumn)];
+        _outputWeights = [.. members.SelectMany(m => m.Output)];
+        _outputBiasSum = members.Sum(m => m.OutputBias);
         _cancerApplies = prior.CancerApplies;
         _biomarkerPresent = prior.BiomarkerPresent;
         _biomarkerNotRequired = prior.BiomarkerNotRequired;
@@ -84,8 +94,8 @@ public sealed class SeparableEnsemble
     /// <summary>Catalog rate entries of the prior (J).</summary>
     public int PriorEntries { get; }
 
-    /// <summary>Floats of one half's table for <paramref name="therapies"/> therapies: therapies × members × hidden units.</summary>
-    public int TableWidth(int therapies) => therapies * _members.Length * _hidden;
+    /// <summary>Floats of one half's entry for one therapy: members × hidden units.</summary>
+    public int BlockWidth => _members.Length * _hidden;
 
     /// <summary>
     /// Reads the ensemble from the bytes of a model.onnx written by precision-train (members m0…, layers _clinical.c1/c2,
@@ -202,19 +212,21 @@ public sealed class SeparableEnsemble
         scorer.Score(clinical, genomic, therapy, expected);
         var all = Enumerable.Range(0, TherapyWidth).ToArray();
         var work = new Workspace(this, all.Length);
-        var actual = new float[TherapyWidth];
         var priorLogit = new float[TherapyWidth];
         var priorContext = new float[TherapyWidth];
+        var folded = new float[BlockWidth];
         var max = 0.0;
         for (var p = 0; p < pairs.Length; p++)
         {
-            TabulateClinical(clinical.AsSpan(p * TherapyWidth * ClinicalWidth, ClinicalWidth), all, work.ClinicalTable, work.Cancer, work);
-            TabulateGenomic(genomic.AsSpan(p * TherapyWidth * GenomicWidth, GenomicWidth), all, work.GenomicTable, work.Biomarker, work);
+            TabulateClinical(clinical.AsSpan(p * TherapyWidth * ClinicalWidth, ClinicalWidth), all, work.ClinicalTable, BlockWidth, work.Cancer, work);
+            TabulateGenomic(genomic.AsSpan(p * TherapyWidth * GenomicWidth, GenomicWidth), all, work.GenomicTable, BlockWidth, work.Biomarker, work);
             TabulatePrior(work.Cancer, work.Biomarker, all, priorLogit, priorContext);
-            Combine(work.ClinicalTable, work.GenomicTable, priorLogit, priorContext, all.Length, actual);
             for (var t = 0; t < TherapyWidth; t++)
             {
-                var difference = Math.Abs(actual[t] - (double)expected[(p * TherapyWidth) + t]);
+                var block = t * BlockWidth;
+                var constant = FoldPrior(work.GenomicTable.AsSpan(block, BlockWidth), priorLogit[t], priorContext[t], folded);
+                var actual = Probability(work.ClinicalTable.AsSpan(block, BlockWidth), folded, constant);
+                var difference = Math.Abs(actual - (double)expected[(p * TherapyWidth) + t]);
                 max = double.IsNaN(difference) ? double.PositiveInfinity : Math.Max(max, difference);
             }
         }
@@ -223,26 +235,27 @@ public sealed class SeparableEnsemble
     }
 
     /// <summary>
-    /// The clinical half of the head's pre-activation for every member and therapy, [therapies × members × hidden] into
-    /// <paramref name="table"/>, and the prior's cancer-type match per catalog entry into <paramref name="cancer"/> [J].
+    /// The clinical half of the head's pre-activation for every member and explained therapy: therapy i's block of
+    /// members × hidden units at <paramref name="table"/>[i × <paramref name="stride"/>] (tables of many halves interleave
+    /// by therapy, so combining one therapy reads one compact slice); and the prior's cancer-type match per catalog entry
+    /// into <paramref name="cancer"/> [J].
     /// </summary>
-    internal void TabulateClinical(ReadOnlySpan<float> clinical, int[] therapies, Span<float> table, Span<float> cancer, Workspace work)
+    internal void TabulateClinical(ReadOnlySpan<float> clinical, int[] therapies, Span<float> table, int stride, Span<float> cancer, Workspace work)
     {
         MatrixTimesVector(clinical, _cancerApplies, PriorEntries, cancer);
-        var block = _members.Length * _hidden;
         for (var m = 0; m < _members.Length; m++)
         {
             var member = _members[m];
             member.Clinical.Encode(clinical, work.Encoded, work.Layer);
             for (var i = 0; i < therapies.Length; i++)
             {
-                Accumulate(member.ClinicalColumns[therapies[i]], work.Encoded, null, table.Slice((i * block) + (m * _hidden), _hidden));
+                Accumulate(member.ClinicalColumns[therapies[i]], work.Encoded, null, table.Slice((i * stride) + (m * _hidden), _hidden));
             }
         }
     }
 
     /// <summary>The genomic half (with the therapy term and the bias) and the prior's biomarker match per entry [J].</summary>
-    internal void TabulateGenomic(ReadOnlySpan<float> genomic, int[] therapies, Span<float> table, Span<float> biomarker, Workspace work)
+    internal void TabulateGenomic(ReadOnlySpan<float> genomic, int[] therapies, Span<float> table, int stride, Span<float> biomarker, Workspace work)
     {
         MatrixTimesVector(genomic, _biomarkerPresent, PriorEntries, biomarker);
         for (var j = 0; j < biomarker.Length; j++)
@@ -250,14 +263,13 @@ public sealed class SeparableEnsemble
             biomarker[j] = MathF.Min(biomarker[j] + _biomarkerNotRequired[j], 1f);
         }
 
-        var block = _members.Length * _hidden;
         for (var m = 0; m < _members.Length; m++)
         {
             var member = _members[m];
             member.Genomic.Encode(genomic, work.Encoded, work.Layer);
             for (var i = 0; i < therapies.Length; i++)
             {
-                Accumulate(member.GenomicColumns[therapies[i]], work.Encoded, member.TherapyBias[therapies[i]], table.Slice((i * block) + (m * _hidden), _hidden));
+                Accumulate(member.GenomicColumns[therapies[i]], work.Encoded, member.TherapyBias[therapies[i]], table.Slice((i * stride) + (m * _hidden), _hidden));
             }
         }
     }
@@ -288,48 +300,113 @@ public sealed class SeparableEnsemble
         }
     }
 
-    /// <summary>Calibrated probability for each of the first <paramref name="therapies"/> explained therapies from one clinical half, one genomic half and their prior.</summary>
-    internal void Combine(ReadOnlySpan<float> clinicalTable, ReadOnlySpan<float> genomicTable, ReadOnlySpan<float> priorLogit, ReadOnlySpan<float> priorContext, int therapies, Span<float> output)
+    /// <summary>
+    /// Adds the prior's terms (u · prior logit + v · biomarker context, per member) to one genomic block, giving the part of
+    /// the pre-activation every row with this genomic half and prior shares; returns the output-layer constant
+    /// Σ_m (b2_m + prior logit), the prior being added back to each member's residual.
+    /// </summary>
+    internal float FoldPrior(ReadOnlySpan<float> genomicBlock, float priorLogit, float priorContext, Span<float> folded)
     {
-        var block = _members.Length * _hidden;
-        for (var i = 0; i < therapies; i++)
+        var logit = Vector256.Create(priorLogit);
+        var context = Vector256.Create(priorContext);
+        ref var g = ref MemoryMarshal.GetReference(genomicBlock);
+        ref var u = ref MemoryMarshal.GetArrayDataReference(_priorColumns);
+        ref var v = ref MemoryMarshal.GetArrayDataReference(_contextColumns);
+        ref var f = ref MemoryMarshal.GetReference(folded);
+        for (var h = 0; h < BlockWidth; h += Lanes)
         {
-            var logit = priorLogit[i];
-            var context = priorContext[i];
-            var logitSum = 0f;
-            for (var m = 0; m < _members.Length; m++)
-            {
-                var offset = (i * block) + (m * _hidden);
-                logitSum += _members[m].Residual(clinicalTable.Slice(offset, _hidden), genomicTable.Slice(offset, _hidden), logit, context) + logit;
-            }
-
-            var mean = logitSum / _members.Length;
-            output[i] = 1f / (1f + MathF.Exp(-(mean / _temperature)));
+            var index = (nuint)h;
+            var sum = Vector256.FusedMultiplyAdd(logit, Vector256.LoadUnsafe(ref u, index), Vector256.LoadUnsafe(ref g, index));
+            Vector256.FusedMultiplyAdd(context, Vector256.LoadUnsafe(ref v, index), sum).StoreUnsafe(ref f, index);
         }
+
+        return _outputBiasSum + (_members.Length * priorLogit);
     }
 
-    /// <summary>target = bias + Σ_j x_j · columns[j], over hidden-unit vectors.</summary>
-    private static void Accumulate(float[][] columns, ReadOnlySpan<float> x, float[]? bias, Span<float> target)
+    /// <summary>
+    /// Calibrated probability of one therapy: σ(mean over members of w2 · ReLU(clinical + folded) + b2 + prior, / temperature),
+    /// from the therapy's block of one clinical half and the folded block of a genomic half with its prior.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal float Probability(ReadOnlySpan<float> clinicalBlock, ReadOnlySpan<float> foldedBlock, float outputConstant)
     {
-        if (bias is null)
+        ref var c = ref MemoryMarshal.GetReference(clinicalBlock);
+        ref var f = ref MemoryMarshal.GetReference(foldedBlock);
+        ref var w = ref MemoryMarshal.GetArrayDataReference(_outputWeights);
+        var zero = Vector256<float>.Zero;
+        Vector256<float> t0 = zero, t1 = zero;
+        var h = 0;
+
+        // Two independent sums, so consecutive FMAs do not wait on each other.
+        for (; h + (2 * Lanes) <= BlockWidth; h += 2 * Lanes)
         {
-            target.Clear();
-        }
-        else
-        {
-            bias.CopyTo(target);
+            var i0 = (nuint)h;
+            var i1 = (nuint)(h + Lanes);
+            t0 = Vector256.FusedMultiplyAdd(Vector256.Max(Vector256.LoadUnsafe(ref c, i0) + Vector256.LoadUnsafe(ref f, i0), zero), Vector256.LoadUnsafe(ref w, i0), t0);
+            t1 = Vector256.FusedMultiplyAdd(Vector256.Max(Vector256.LoadUnsafe(ref c, i1) + Vector256.LoadUnsafe(ref f, i1), zero), Vector256.LoadUnsafe(ref w, i1), t1);
         }
 
-        ref var t = ref MemoryMarshal.GetReference(target);
-        for (var j = 0; j < columns.Length; j++)
+        for (; h < BlockWidth; h += Lanes)
         {
-            var scale = Vector256.Create(x[j]);
-            ref var c = ref MemoryMarshal.GetArrayDataReference(columns[j]);
-            for (var h = 0; h < target.Length; h += Lanes)
+            var i0 = (nuint)h;
+            t0 = Vector256.FusedMultiplyAdd(Vector256.Max(Vector256.LoadUnsafe(ref c, i0) + Vector256.LoadUnsafe(ref f, i0), zero), Vector256.LoadUnsafe(ref w, i0), t0);
+        }
+
+        var mean = (Vector256.Sum(t0 + t1) + outputConstant) / _members.Length;
+        return 1f / (1f + MathF.Exp(-(mean / _temperature)));
+    }
+
+    /// <summary>target = bias + Σ_j x_j · column j (columns stored one after another, each target.Length long).</summary>
+    private static void Accumulate(float[] columns, ReadOnlySpan<float> x, float[]? bias, Span<float> target)
+    {
+        var width = target.Length;
+        ref var t = ref MemoryMarshal.GetReference(target);
+        ref var c = ref MemoryMarshal.GetArrayDataReference(columns);
+        ref var xs = ref MemoryMarshal.GetReference(x);
+        var h = 0;
+
+        // Four chunks of hidden units at once: four independent sums keep the FMA units busy instead of waiting on one chain.
+        for (; h + (4 * Lanes) <= width; h += 4 * Lanes)
+        {
+            Vector256<float> s0, s1, s2, s3;
+            if (bias is null)
             {
-                var sum = Vector256.FusedMultiplyAdd(scale, Vector256.LoadUnsafe(ref c, (nuint)h), Vector256.LoadUnsafe(ref t, (nuint)h));
-                sum.StoreUnsafe(ref t, (nuint)h);
+                s0 = s1 = s2 = s3 = Vector256<float>.Zero;
             }
+            else
+            {
+                ref var b = ref MemoryMarshal.GetArrayDataReference(bias);
+                s0 = Vector256.LoadUnsafe(ref b, (nuint)h);
+                s1 = Vector256.LoadUnsafe(ref b, (nuint)(h + Lanes));
+                s2 = Vector256.LoadUnsafe(ref b, (nuint)(h + (2 * Lanes)));
+                s3 = Vector256.LoadUnsafe(ref b, (nuint)(h + (3 * Lanes)));
+            }
+
+            for (var j = 0; j < x.Length; j++)
+            {
+                var scale = Vector256.Create(Unsafe.Add(ref xs, j));
+                var column = (nuint)((j * width) + h);
+                s0 = Vector256.FusedMultiplyAdd(scale, Vector256.LoadUnsafe(ref c, column), s0);
+                s1 = Vector256.FusedMultiplyAdd(scale, Vector256.LoadUnsafe(ref c, column + (nuint)Lanes), s1);
+                s2 = Vector256.FusedMultiplyAdd(scale, Vector256.LoadUnsafe(ref c, column + (nuint)(2 * Lanes)), s2);
+                s3 = Vector256.FusedMultiplyAdd(scale, Vector256.LoadUnsafe(ref c, column + (nuint)(3 * Lanes)), s3);
+            }
+
+            s0.StoreUnsafe(ref t, (nuint)h);
+            s1.StoreUnsafe(ref t, (nuint)(h + Lanes));
+            s2.StoreUnsafe(ref t, (nuint)(h + (2 * Lanes)));
+            s3.StoreUnsafe(ref t, (nuint)(h + (3 * Lanes)));
+        }
+
+        for (; h < width; h += Lanes)
+        {
+            var sum = bias is null ? Vector256<float>.Zero : Vector256.Create(bias.AsSpan(h, Lanes));
+            for (var j = 0; j < x.Length; j++)
+            {
+                sum = Vector256.FusedMultiplyAdd(Vector256.Create(x[j]), Vector256.LoadUnsafe(ref c, (nuint)((j * width) + h)), sum);
+            }
+
+            sum.StoreUnsafe(ref t, (nuint)h);
         }
     }
 
@@ -397,9 +474,9 @@ public sealed class SeparableEnsemble
     /// <summary>Scratch buffers for one thread: the tables of one clinical and one genomic half, encoder outputs.</summary>
     internal sealed class Workspace(SeparableEnsemble ensemble, int therapies)
     {
-        public float[] ClinicalTable { get; } = new float[ensemble.TableWidth(therapies)];
+        public float[] ClinicalTable { get; } = new float[therapies * ensemble.BlockWidth];
 
-        public float[] GenomicTable { get; } = new float[ensemble.TableWidth(therapies)];
+        public float[] GenomicTable { get; } = new float[therapies * ensemble.BlockWidth];
 
         public float[] Cancer { get; } = new float[ensemble.PriorEntries];
 
@@ -512,22 +589,17 @@ public sealed class SeparableEnsemble
     /// </summary>
     private sealed class Member
     {
-        private readonly float[] _priorColumn;
-        private readonly float[] _contextColumn;
-        private readonly float[] _output;
-        private readonly float _outputBias;
-
-        private Member(Encoder clinical, Encoder genomic, float[][][] clinicalColumns, float[][][] genomicColumns, float[][] therapyBias, float[] priorColumn, float[] contextColumn, float[] output, float outputBias, int therapyWidth)
+        private Member(Encoder clinical, Encoder genomic, float[][] clinicalColumns, float[][] genomicColumns, float[][] therapyBias, float[] priorColumn, float[] contextColumn, float[] output, float outputBias, int therapyWidth)
         {
             Clinical = clinical;
             Genomic = genomic;
             ClinicalColumns = clinicalColumns;
             GenomicColumns = genomicColumns;
             TherapyBias = therapyBias;
-            _priorColumn = priorColumn;
-            _contextColumn = contextColumn;
-            _output = output;
-            _outputBias = outputBias;
+            PriorColumn = priorColumn;
+            ContextColumn = contextColumn;
+            Output = output;
+            OutputBias = outputBias;
             TherapyWidth = therapyWidth;
         }
 
@@ -535,10 +607,20 @@ public sealed class SeparableEnsemble
 
         public Encoder Genomic { get; }
 
-        /// <summary>[therapy][embedding j][hidden]: column j of the head's first layer for the clinical half, given the therapy.</summary>
-        public float[][][] ClinicalColumns { get; }
+        /// <summary>[therapy][embedding j × hidden + h]: column j of the head's first layer for the clinical half, given the therapy.</summary>
+        public float[][] ClinicalColumns { get; }
 
-        public float[][][] GenomicColumns { get; }
+        public float[][] GenomicColumns { get; }
+
+        /// <summary>The head's first-layer columns for the prior logit (u) and the biomarker context (v).</summary>
+        public float[] PriorColumn { get; }
+
+        public float[] ContextColumn { get; }
+
+        /// <summary>The output layer's weights (w2) and bias (b2).</summary>
+        public float[] Output { get; }
+
+        public float OutputBias { get; }
 
         /// <summary>[therapy][hidden]: b + B · cond_t.</summary>
         public float[][] TherapyBias { get; }
@@ -551,7 +633,7 @@ public sealed class SeparableEnsemble
 
         public int Embedding => Clinical.Outputs;
 
-        public int Hidden => _output.Length;
+        public int Hidden => Output.Length;
 
         public static Member Read(Dictionary<string, (float[] Values, long[] Dims)> tensors, int m)
         {
@@ -584,23 +666,21 @@ public sealed class SeparableEnsemble
             float W1(int h, int column) => w1[(h * headInputs) + column];
             float Condition(int j, int t) => therapy[(j * therapyWidth) + t];
 
-            var clinicalColumns = new float[therapyWidth][][];
-            var genomicColumns = new float[therapyWidth][][];
+            var clinicalColumns = new float[therapyWidth][];
+            var genomicColumns = new float[therapyWidth][];
             var therapyBias = new float[therapyWidth][];
             for (var t = 0; t < therapyWidth; t++)
             {
-                clinicalColumns[t] = new float[e][];
-                genomicColumns[t] = new float[e][];
+                clinicalColumns[t] = new float[e * hidden];
+                genomicColumns[t] = new float[e * hidden];
                 for (var j = 0; j < 2 * e; j++)
                 {
-                    var column = new float[hidden];
+                    var columns = j < e ? clinicalColumns[t] : genomicColumns[t];
                     for (var h = 0; h < hidden; h++)
                     {
                         // Patient column j plus product column j scaled by the therapy's embedding j.
-                        column[h] = W1(h, j) + (W1(h, (4 * e) + j) * Condition(j, t));
+                        columns[((j % e) * hidden) + h] = W1(h, j) + (W1(h, (4 * e) + j) * Condition(j, t));
                     }
-
-                    (j < e ? clinicalColumns[t] : genomicColumns[t])[j % e] = column;
                 }
 
                 var bias = new float[hidden];
@@ -621,30 +701,6 @@ public sealed class SeparableEnsemble
             var priorColumn = Enumerable.Range(0, hidden).Select(h => W1(h, 6 * e)).ToArray();
             var contextColumn = Enumerable.Range(0, hidden).Select(h => W1(h, (6 * e) + 1)).ToArray();
             return new Member(clinical, genomic, clinicalColumns, genomicColumns, therapyBias, priorColumn, contextColumn, [.. w2], b2[0], therapyWidth);
-        }
-
-        /// <summary>w2 · ReLU(clinical + genomic + u · prior + v · context) + b2: the head's output before the prior is added back.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public float Residual(ReadOnlySpan<float> clinical, ReadOnlySpan<float> genomic, float priorLogit, float context)
-        {
-            ref var c = ref MemoryMarshal.GetReference(clinical);
-            ref var g = ref MemoryMarshal.GetReference(genomic);
-            ref var u = ref MemoryMarshal.GetArrayDataReference(_priorColumn);
-            ref var v = ref MemoryMarshal.GetArrayDataReference(_contextColumn);
-            ref var w = ref MemoryMarshal.GetArrayDataReference(_output);
-            var prior = Vector256.Create(priorLogit);
-            var contextScale = Vector256.Create(context);
-            var total = Vector256<float>.Zero;
-            for (var h = 0; h < _output.Length; h += Lanes)
-            {
-                var index = (nuint)h;
-                var pre = Vector256.LoadUnsafe(ref c, index) + Vector256.LoadUnsafe(ref g, index);
-                pre = Vector256.FusedMultiplyAdd(prior, Vector256.LoadUnsafe(ref u, index), pre);
-                pre = Vector256.FusedMultiplyAdd(contextScale, Vector256.LoadUnsafe(ref v, index), pre);
-                total = Vector256.FusedMultiplyAdd(Vector256.Max(pre, Vector256<float>.Zero), Vector256.LoadUnsafe(ref w, index), total);
-            }
-
-            return Vector256.Sum(total) + _outputBias;
         }
     }
 

@@ -549,21 +549,23 @@ public sealed class ShapleyEngine
             work.RowHalves.Add((Half(work.ClinicalIndex, work.ClinicalKeys, key & clinicalMask), Half(work.GenomicIndex, work.GenomicKeys, key & genomicMask)));
         }
 
-        var tableWidth = separable.TableWidth(t);
+        var block = separable.BlockWidth;
         var entries = separable.PriorEntries;
-        work.EnsureHalves(work.ClinicalKeys.Count, work.GenomicKeys.Count);
+        var clinicalHalves = work.ClinicalKeys.Count;
+        var genomicHalves = work.GenomicKeys.Count;
+        work.EnsureHalves(clinicalHalves, genomicHalves);
         var width = FeatureWidth;
         var reference = r < 0 ? plan.Patient.AsSpan() : _referenceRows.AsSpan(r * width, width);
         for (var i = 0; i < work.ClinicalKeys.Count; i++)
         {
             BuildHalf(plan, reference, work.ClinicalKeys[i], 0, _clinicalWidth, work.Row);
-            separable.TabulateClinical(work.Row.AsSpan(0, _clinicalWidth), therapies, work.ClinicalTables.AsSpan(i * tableWidth, tableWidth), work.Cancer.AsSpan(i * entries, entries), work.Ensemble);
+            separable.TabulateClinical(work.Row.AsSpan(0, _clinicalWidth), therapies, work.ClinicalTables.AsSpan(i * block), clinicalHalves * block, work.Cancer.AsSpan(i * entries, entries), work.Ensemble);
         }
 
         for (var i = 0; i < work.GenomicKeys.Count; i++)
         {
             BuildHalf(plan, reference, work.GenomicKeys[i], _clinicalWidth, _genomicWidth, work.Row);
-            separable.TabulateGenomic(work.Row.AsSpan(0, _genomicWidth), therapies, work.GenomicTables.AsSpan(i * tableWidth, tableWidth), work.Biomarker.AsSpan(i * entries, entries), work.Ensemble);
+            separable.TabulateGenomic(work.Row.AsSpan(0, _genomicWidth), therapies, work.GenomicTables.AsSpan(i * block), genomicHalves * block, work.Biomarker.AsSpan(i * entries, entries), work.Ensemble);
         }
 
         // The prior depends on the clinical half only through its cancer-type match (the same for most halves: the
@@ -589,25 +591,36 @@ public sealed class ShapleyEngine
             cancerClass.Add(found);
         }
 
-        var genomicHalves = work.GenomicKeys.Count;
-        work.EnsurePrior(classes.Count * genomicHalves * t);
+        // Per therapy, cancer-type match and genomic half: the genomic block with the prior's terms folded in.
+        var pairs = classes.Count * genomicHalves;
+        work.EnsurePrior(pairs * t, pairs * t * block);
+        var logit = work.PriorLogit.AsSpan(0, t);
+        var context = work.PriorContext.AsSpan(0, t);
         for (var c = 0; c < classes.Count; c++)
         {
             for (var g = 0; g < genomicHalves; g++)
             {
-                var at = ((c * genomicHalves) + g) * t;
-                separable.TabulatePrior(work.Cancer.AsSpan(classes[c] * entries, entries), work.Biomarker.AsSpan(g * entries, entries), therapies,
-                    work.PriorLogit.AsSpan(at, t), work.PriorContext.AsSpan(at, t));
+                separable.TabulatePrior(work.Cancer.AsSpan(classes[c] * entries, entries), work.Biomarker.AsSpan(g * entries, entries), therapies, logit, context);
+                for (var i = 0; i < t; i++)
+                {
+                    var at = (i * pairs) + (c * genomicHalves) + g;
+                    work.OutputConstant[at] = separable.FoldPrior(
+                        work.GenomicTables.AsSpan(((i * genomicHalves) + g) * block, block), logit[i], context[i], work.Folded.AsSpan(at * block, block));
+                }
             }
         }
 
-        for (var k = start; k < end; k++)
+        // Therapy by therapy, so the blocks read for one therapy stay in cache.
+        for (var i = 0; i < t; i++)
         {
-            var (c, g) = work.RowHalves[k - start];
-            var prior = ((cancerClass[c] * genomicHalves) + g) * t;
-            separable.Combine(
-                work.ClinicalTables.AsSpan(c * tableWidth, tableWidth), work.GenomicTables.AsSpan(g * tableWidth, tableWidth),
-                work.PriorLogit.AsSpan(prior, t), work.PriorContext.AsSpan(prior, t), t, outputs.AsSpan(k * t, t));
+            var clinicalTable = work.ClinicalTables.AsSpan(i * clinicalHalves * block, clinicalHalves * block);
+            var first = i * pairs;
+            for (var k = start; k < end; k++)
+            {
+                var (c, g) = work.RowHalves[k - start];
+                var at = first + (cancerClass[c] * genomicHalves) + g;
+                outputs[(k * t) + i] = separable.Probability(clinicalTable.Slice(c * block, block), work.Folded.AsSpan(at * block, block), work.OutputConstant[at]);
+            }
         }
 
         static int Half(Dictionary<ulong, int> index, List<ulong> list, ulong key)
@@ -641,7 +654,7 @@ public sealed class ShapleyEngine
     /// <summary>One thread's scratch for <see cref="ScoreSeparable"/>: halves found in a reference row's keys and their tables.</summary>
     private sealed class SeparableWork(SeparableEnsemble separable, int therapies, int clinicalWidth, int genomicWidth)
     {
-        private readonly int _tableWidth = separable.TableWidth(therapies);
+        private readonly int _tableWidth = therapies * separable.BlockWidth;
 
         public SeparableEnsemble.Workspace Ensemble { get; } = new(separable, therapies);
 
@@ -668,16 +681,25 @@ public sealed class ShapleyEngine
         /// <summary>Per clinical half, the index of its distinct cancer-type match.</summary>
         public List<int> CancerClass { get; } = [];
 
-        public float[] PriorLogit { get; private set; } = [];
+        public float[] PriorLogit { get; } = new float[therapies];
 
-        public float[] PriorContext { get; private set; } = [];
+        public float[] PriorContext { get; } = new float[therapies];
 
-        public void EnsurePrior(int values)
+        /// <summary>[therapy][cancer-type match][genomic half]: folded genomic blocks and their output constants.</summary>
+        public float[] Folded { get; private set; } = [];
+
+        public float[] OutputConstant { get; private set; } = [];
+
+        public void EnsurePrior(int blocks, int values)
         {
-            if (PriorLogit.Length < values)
+            if (OutputConstant.Length < blocks)
             {
-                PriorLogit = new float[values];
-                PriorContext = new float[values];
+                OutputConstant = new float[blocks];
+            }
+
+            if (Folded.Length < values)
+            {
+                Folded = new float[values];
             }
         }
 
