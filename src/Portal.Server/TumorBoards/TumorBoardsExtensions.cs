@@ -112,6 +112,18 @@ public static class TumorBoardsExtensions
 
     private static async Task<IResult> ExportFhirAsync(Guid meetingId, Guid caseId, TumorBoardService boards, ITumorBoardStore store, TimeProvider time, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ExportFhirCoreAsync(meetingId, caseId, boards, store, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TumorBoardStoreException ex)
+        {
+            return Results.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    private static async Task<IResult> ExportFhirCoreAsync(Guid meetingId, Guid caseId, TumorBoardService boards, ITumorBoardStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
         var opened = await boards.OpenMeetingAsync(meetingId, cancellationToken).ConfigureAwait(false);
         if (opened.Value is not { } meeting)
         {

@@ -163,26 +163,34 @@ public sealed class TumorBoardStoreTests
         Assert.DoesNotContain(otherAudit.Entries, e => e.Action == AuditActions.TumorBoardSignOff);
     }
 
-    [Fact]
-    public async Task PostgreSQL_a_case_locked_longer_than_the_busy_timeout_fails_the_save_clearly_and_saves_nothing()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task A_write_blocked_longer_than_the_busy_timeout_is_refused_clearly_and_saves_and_signs_nothing(AuditEngine engine)
     {
-        using var bed = new BoardTestBed(AuditEngine.PostgreSql);
+        using var bed = new BoardTestBed(engine);
         var (meetingId, caseId, v1) = await DraftAsync(bed);
         var impatient = bed.CreateStore(busyTimeout: TimeSpan.FromSeconds(1));
-        using var holder = bed.OpenDirect();
-        using (var transaction = holder.BeginTransaction())
+        var ticket = bed.Tickets.Issue(meetingId, caseId, 1, v1.ContentHash, new BoardMember("board", Chair, "dev-board"));
+        using (bed.HoldWriteLock(caseId))
         {
-            holder.Execute("SELECT id FROM board_case WHERE id = @id FOR UPDATE", new { id = caseId.ToString() }, transaction);
-
             var error = await Assert.ThrowsAsync<TumorBoardStoreException>(() =>
                 bed.As(impatient, bed.Audit, "board2").SaveRecommendationAsync(meetingId, caseId, BoardTestBed.Draft("Never saved.")));
+            var signOff = await bed.As(impatient, bed.Audit, "board", Chair, authTime: DateTimeOffset.UtcNow).CompleteSignOffAsync(ticket);
 
-            Assert.StartsWith("The tumor board store (PostgreSQL database 'postgres' on ", error.Message, StringComparison.Ordinal);
-            Assert.Contains("Another portal instance held this meeting or case locked for more than 1 s; nothing was saved. Try again", error.Message, StringComparison.Ordinal);
-            transaction.Rollback();
+            var expected = engine == AuditEngine.Sqlite
+                ? "Another connection or process held the tumor board database locked for more than 1 s. Try again"
+                : "Another portal instance held this meeting or case locked for more than 1 s; nothing was saved. Try again";
+            Assert.StartsWith($"The tumor board store ({impatient.Location}) could not be written: ", error.Message, StringComparison.Ordinal);
+            Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+            Assert.False(signOff.Succeeded);
+            Assert.StartsWith("Not signed: The tumor board store (", signOff.Message, StringComparison.Ordinal);
+            Assert.Contains(expected, signOff.Message, StringComparison.Ordinal);
         }
 
-        Assert.Equal(v1.Content.Rationale, Assert.Single(await bed.Store.ReadRecommendationsAsync(caseId)).Content.Rationale);
+        var stored = Assert.Single(await bed.Store.ReadRecommendationsAsync(caseId));
+        Assert.Equal(v1.Content.Rationale, stored.Content.Rationale);
+        Assert.False(stored.IsSigned);
+        Assert.DoesNotContain(bed.Audit.Entries, e => e.Action == AuditActions.TumorBoardSignOff);
     }
 
     [Fact]

@@ -63,6 +63,26 @@ internal sealed class BoardTestBed : IDisposable
         return store;
     }
 
+    /// <summary>
+    /// Holds what a write to <paramref name="caseId"/> needs, from outside the store, until disposed: SQLite's database
+    /// write lock, or the case row in PostgreSQL — as a stuck process or a long transaction would.
+    /// </summary>
+    public IDisposable HoldWriteLock(Guid caseId)
+    {
+        var connection = OpenDirect();
+        var transaction = connection.BeginTransaction();
+        if (Engine == AuditEngine.Sqlite)
+        {
+            connection.Execute("INSERT INTO board_attendee (meeting_id, user_name) SELECT meeting_id, 'lock-holder' FROM board_case WHERE id = @id", new { id = caseId.ToString() }, transaction);
+        }
+        else
+        {
+            connection.Execute("SELECT id FROM board_case WHERE id = @id FOR UPDATE", new { id = caseId.ToString() }, transaction);
+        }
+
+        return new LockHolder(connection, transaction);
+    }
+
     /// <summary>A connection outside the store, as an administrator with database access would have.</summary>
     public DbConnection OpenDirect()
     {
@@ -205,5 +225,15 @@ internal sealed class FakePatients : IPatientDirectory
         var profile = new PatientProfile(patientId, new PatientDemographics("Test Patient " + patientId, "MRN-" + patientId, new DateOnly(1960, 1, 1), AdministrativeSex.Female, null, null, source),
             [], null, null, null, [], [], [], [], [], null, null, null, null, null, [], []);
         return Task.FromResult(new PatientRecordResult(profile, null, null, ["Patient/" + patientId], SourceDescription));
+    }
+}
+
+internal sealed class LockHolder(DbConnection connection, DbTransaction transaction) : IDisposable
+{
+    public void Dispose()
+    {
+        transaction.Rollback();
+        transaction.Dispose();
+        connection.Dispose();
     }
 }
