@@ -247,6 +247,28 @@ public sealed class TumorBoardStoreTests
     }
 
     [Fact]
+    public async Task Both_engines_ship_the_same_numbered_scripts_and_create_the_same_tables_and_columns()
+    {
+        var prefix = "Precision.Portal.Server.TumorBoards.Migrations.";
+        var sqlite = SqlMigrator.FromEmbeddedScripts(typeof(TumorBoardSqlStore).Assembly, prefix + "sqlite.");
+        var postgres = SqlMigrator.FromEmbeddedScripts(typeof(TumorBoardSqlStore).Assembly, prefix + "postgresql.");
+        Assert.Equal(sqlite.Migrations.Select(m => (m.Version, m.Name)), postgres.Migrations.Select(m => (m.Version, m.Name)));
+
+        using var sqliteBed = new BoardTestBed(AuditEngine.Sqlite);
+        using var postgresBed = new BoardTestBed(AuditEngine.PostgreSql);
+        await sqliteBed.Store.InitializeAsync();
+        await postgresBed.Store.InitializeAsync();
+        using var sqliteDb = sqliteBed.OpenDirect();
+        using var postgresDb = postgresBed.OpenDirect();
+        var sqliteColumns = sqliteDb.Query<string>(
+            "SELECT m.name || '.' || c.name FROM sqlite_master m, pragma_table_info(m.name) c WHERE m.type = 'table' AND m.name LIKE 'board%' ORDER BY 1").ToList();
+        var postgresColumns = postgresDb.Query<string>(
+            "SELECT table_name || '.' || column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name LIKE 'board%' AND table_name <> 'board_schema_version' ORDER BY (table_name || '.' || column_name) COLLATE \"C\"").ToList();
+        Assert.Equal(sqliteColumns, postgresColumns);
+        Assert.Contains("board_recommendation.signed_utc", postgresColumns);
+    }
+
+    [Fact]
     public async Task Version_tables_are_per_store_and_must_be_plain_names()
     {
         var root = Path.Combine(Path.GetTempPath(), "precision-board-tests", Guid.NewGuid().ToString("N"));
