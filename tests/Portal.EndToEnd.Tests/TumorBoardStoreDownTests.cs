@@ -32,6 +32,8 @@ public sealed class TumorBoardStoreDownTests(TumorBoardStoreDownBrowser browser)
         await Expect(unavailable).ToContainTextAsync("Check that the PostgreSQL server named in TumorBoards:ConnectionString is running and reachable from the portal");
         await Expect(page.GetByTestId("error-boundary")).ToHaveCountAsync(0);
         await PortalBrowser.ScreenshotAsync(page, "tumor-boards-store-down");
+        var violations = await AccessibilityScan.SeriousViolationsAsync(page);
+        Assert.True(violations.Count == 0, string.Join('\n', violations));
 
         await page.GotoAsync(browser.Host.PortalUrl + "tumor-boards/" + Guid.NewGuid());
         await PortalBrowser.WaitForInteractiveAsync(page);
