@@ -305,3 +305,24 @@ public static class UserNames
         [.. (text ?? string.Empty).Split([',', ';', '\n', '\r', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Distinct(StringComparer.OrdinalIgnoreCase)];
 }
+
+/// <summary>
+/// Thrown when the tumor board database cannot be read or written (server down, locked, read-only, full). The
+/// message says what failed, where (never a password), and what an operator should do; nothing was changed.
+/// </summary>
+public sealed class TumorBoardStoreException : Exception
+{
+    public TumorBoardStoreException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+
+    public TumorBoardStoreException()
+    {
+    }
+
+    public TumorBoardStoreException(string message)
+        : base(message)
+    {
+    }
+}

@@ -11,27 +11,33 @@ namespace Precision.Portal.Server.Audit;
 public sealed record SqlMigration(int Version, string Name, string Script);
 
 /// <summary>
-/// Applies versioned SQL scripts in order and records them in <c>schema_version</c>. Not tied to the audit
+/// Applies versioned SQL scripts in order and records them in <c>schema_version</c> (or a table the store names). Not tied to the audit
 /// trail: any store passes its connection and its own scripts (one dialect folder per database kind).
 /// Each store is expected to own its database (or schema), since versions are numbered per script set.
 /// </summary>
 public sealed partial class SqlMigrator
 {
-    private const string CreateVersionTableSql = """
-        CREATE TABLE IF NOT EXISTS schema_version (
-            version     INTEGER PRIMARY KEY,
-            name        TEXT NOT NULL,
-            applied_utc TEXT NOT NULL
-        )
-        """;
+    /// <summary>The version table's name unless a store names its own.</summary>
+    public const string DefaultVersionTable = "schema_version";
 
     private readonly string _source;
+    private readonly string _versionTable;
 
-    public SqlMigrator(IEnumerable<SqlMigration> migrations, string source)
+    /// <param name="versionTable">
+    /// Where applied versions are recorded. Stores that may share one PostgreSQL database (the audit trail and the
+    /// tumor boards) each need their own, since versions are numbered per script set.
+    /// </param>
+    public SqlMigrator(IEnumerable<SqlMigration> migrations, string source, string versionTable = DefaultVersionTable)
     {
         ArgumentNullException.ThrowIfNull(migrations);
         ArgumentException.ThrowIfNullOrWhiteSpace(source);
+        if (!TableName().IsMatch(versionTable))
+        {
+            throw new ArgumentException($"'{versionTable}' is not a plain table name (lower-case letters, digits, underscores).", nameof(versionTable));
+        }
+
         _source = source;
+        _versionTable = versionTable;
         Migrations = [.. migrations.OrderBy(m => m.Version)];
         foreach (var m in Migrations)
         {
@@ -62,7 +68,7 @@ public sealed partial class SqlMigrator
     /// Loads embedded resources named <c>{resourcePrefix}NNNN_name.sql</c>, for example prefix
     /// <c>Precision.Portal.Server.Audit.Migrations.sqlite.</c> for <c>Audit/Migrations/sqlite/0001_audit_event.sql</c>.
     /// </summary>
-    public static SqlMigrator FromEmbeddedScripts(Assembly assembly, string resourcePrefix)
+    public static SqlMigrator FromEmbeddedScripts(Assembly assembly, string resourcePrefix, string versionTable = DefaultVersionTable)
     {
         ArgumentNullException.ThrowIfNull(assembly);
         ArgumentException.ThrowIfNullOrWhiteSpace(resourcePrefix);
@@ -96,7 +102,7 @@ public sealed partial class SqlMigrator
                 $"No migration scripts named '{resourcePrefix}NNNN_name.sql' are embedded in {assembly.GetName().Name}.");
         }
 
-        return new SqlMigrator(migrations, resourcePrefix);
+        return new SqlMigrator(migrations, resourcePrefix, versionTable);
     }
 
     /// <summary>
@@ -114,7 +120,14 @@ public sealed partial class SqlMigrator
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(CreateVersionTableSql, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"""
+            CREATE TABLE IF NOT EXISTS {_versionTable} (
+                version     INTEGER PRIMARY KEY,
+                name        TEXT NOT NULL,
+                applied_utc TEXT NOT NULL
+            )
+            """, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var current = await ReadVersionAsync(connection, null, cancellationToken).ConfigureAwait(false);
         RefuseNewerSchema(current);
 
@@ -140,7 +153,7 @@ public sealed partial class SqlMigrator
                 {
                     await connection.ExecuteAsync(new CommandDefinition(migration.Script, transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                     await connection.ExecuteAsync(new CommandDefinition(
-                        "INSERT INTO schema_version (version, name, applied_utc) VALUES (@Version, @Name, @AppliedUtc)",
+                        $"INSERT INTO {_versionTable} (version, name, applied_utc) VALUES (@Version, @Name, @AppliedUtc)",
                         new
                         {
                             migration.Version,
@@ -166,10 +179,10 @@ public sealed partial class SqlMigrator
         return applied;
     }
 
-    private static async Task<int> ReadVersionAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
+    private async Task<int> ReadVersionAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
     {
         var version = await connection.QuerySingleAsync<long?>(new CommandDefinition(
-            "SELECT MAX(version) FROM schema_version", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            $"SELECT MAX(version) FROM {_versionTable}", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return checked((int)(version ?? 0));
     }
 
@@ -182,6 +195,9 @@ public sealed partial class SqlMigrator
                 + "It was upgraded by a newer portal: run that version, or restore a backup that matches this one. Nothing was changed.");
         }
     }
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
+    private static partial Regex TableName();
 
     [GeneratedRegex(@"^(?<version>\d{4})_(?<name>[A-Za-z0-9_\-]+)\.sql$", RegexOptions.CultureInvariant)]
     private static partial Regex ScriptName();

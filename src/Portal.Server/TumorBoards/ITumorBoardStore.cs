@@ -27,12 +27,17 @@ public enum SignOffStoreResult
 
 /// <summary>
 /// Persistence of meetings, agendas and recommendation versions. Every write runs in one transaction and calls
-/// <c>beforeCommit</c> (the audit record) inside it: when that throws, nothing is written. Implementations: SQLite
-/// today; a PostgreSQL one only needs the same contract and its own migration scripts.
+/// <c>beforeCommit</c> (the audit record) inside it: when that throws, nothing is written. Writers to the same meeting
+/// or case serialize, across portal instances too. Database failures throw <see cref="TumorBoardStoreException"/>.
+/// Implementations: <see cref="SqliteTumorBoardStore"/> and <see cref="PostgreSqlTumorBoardStore"/> (shared SQL in
+/// <see cref="TumorBoardSqlStore"/>).
 /// </summary>
 public interface ITumorBoardStore
 {
     Task InitializeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Throws <see cref="TumorBoardStoreException"/> when the store cannot take writes now; writes nothing.</summary>
+    Task CheckWritableAsync(CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<TumorBoardMeetingSummary>> ListForUserAsync(string userName, CancellationToken cancellationToken = default);
 

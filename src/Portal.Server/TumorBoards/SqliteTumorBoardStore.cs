@@ -1,33 +1,31 @@
 using System.Data.Common;
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Dapper;
 using Microsoft.Data.Sqlite;
-using Precision.Portal.Client.TumorBoards;
 using Precision.Portal.Server.Audit;
 
 namespace Precision.Portal.Server.TumorBoards;
 
 /// <summary>
-/// Meetings, agendas and recommendation versions in their own SQLite file (WAL) beside the audit trail. Writes take
-/// the write lock first (<c>BEGIN IMMEDIATE</c>), run the caller's audit record inside the transaction, then commit.
+/// The embedded default: meetings, agendas and recommendation versions in their own SQLite file (WAL) beside the audit
+/// trail. Writes take the database's write lock first (<c>BEGIN IMMEDIATE</c>), so they serialize before they read.
 /// </summary>
-public sealed class SqliteTumorBoardStore : ITumorBoardStore, IDisposable
+public sealed class SqliteTumorBoardStore : TumorBoardSqlStore
 {
-    internal static readonly JsonSerializerOptions ContentJson = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter() },
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
+    // Primary SQLite result codes (https://sqlite.org/rescode.html).
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+    private const int SqliteReadOnly = 8;
+    private const int SqliteCorrupt = 11;
+    private const int SqliteFull = 13;
+    private const int SqliteCantOpen = 14;
+    private const int SqliteNotADatabase = 26;
 
     private static readonly SqlMigrator Migrator = SqlMigrator.FromEmbeddedScripts(
         typeof(SqliteTumorBoardStore).Assembly, "Precision.Portal.Server.TumorBoards.Migrations.sqlite.");
 
     private readonly string _connectionString;
     private readonly string _directory;
-    private readonly SemaphoreSlim _initializeLock = new(1, 1);
-    private volatile bool _initialized;
+    private readonly TimeSpan _busyTimeout;
 
     public SqliteTumorBoardStore(TumorBoardStoreOptions options)
     {
@@ -39,448 +37,56 @@ public sealed class SqliteTumorBoardStore : ITumorBoardStore, IDisposable
 
         DatabasePath = options.DatabasePath;
         _directory = Path.GetDirectoryName(DatabasePath)!;
+        _busyTimeout = options.BusyTimeout > TimeSpan.Zero ? options.BusyTimeout : TimeSpan.FromSeconds(5);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = DatabasePath,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            DefaultTimeout = (int)Math.Ceiling(Math.Max(1, options.BusyTimeout.TotalSeconds)),
+            DefaultTimeout = (int)Math.Ceiling(Math.Max(1, _busyTimeout.TotalSeconds)),
             ForeignKeys = true,
         }.ToString();
     }
 
     public string DatabasePath { get; }
 
-    public void Dispose() => _initializeLock.Dispose();
+    public override string Location => DatabasePath;
 
-    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    protected override async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        if (_initialized)
+        Directory.CreateDirectory(_directory);
+        var connection = new SqliteConnection(_connectionString);
+        await using (connection.ConfigureAwait(false))
         {
-            return;
-        }
-
-        await _initializeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_initialized)
-            {
-                return;
-            }
-
-            Directory.CreateDirectory(_directory);
-            var connection = new SqliteConnection(_connectionString);
-            await using (connection.ConfigureAwait(false))
-            {
-                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                await connection.ExecuteAsync("PRAGMA journal_mode = WAL").ConfigureAwait(false);
-                await Migrator.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
-            }
-
-            _initialized = true;
-        }
-        finally
-        {
-            _initializeLock.Release();
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteAsync("PRAGMA journal_mode = WAL").ConfigureAwait(false);
+            await Migrator.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    public async Task<IReadOnlyList<TumorBoardMeetingSummary>> ListForUserAsync(string userName, CancellationToken cancellationToken = default)
+    protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        var meetings = (await connection.QueryAsync<MeetingRow>(new CommandDefinition(
-            """
-            SELECT m.id AS Id, m.title AS Title, m.scheduled_utc AS ScheduledUtc, m.chair_user_name AS ChairUserName,
-                   m.chair_display_name AS ChairDisplayName, m.created_utc AS CreatedUtc
-            FROM board_meeting m
-            WHERE m.chair_user_name = @userName
-               OR EXISTS (SELECT 1 FROM board_attendee a WHERE a.meeting_id = m.id AND a.user_name = @userName)
-            ORDER BY m.scheduled_utc
-            """, new { userName }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
-
-        var result = new List<TumorBoardMeetingSummary>(meetings.Count);
-        foreach (var m in meetings)
-        {
-            var attendees = await AttendeesAsync(connection, m.Id, cancellationToken).ConfigureAwait(false);
-            var cases = await CasesAsync(connection, m.Id, cancellationToken).ConfigureAwait(false);
-            result.Add(new TumorBoardMeetingSummary(Guid.Parse(m.Id), m.Title, ParseUtc(m.ScheduledUtc), m.ChairUserName, m.ChairDisplayName,
-                attendees, cases.Count, cases.Count(c => c.Status == BoardCaseStatus.SignedOff)));
-        }
-
-        return result;
-    }
-
-    public async Task<TumorBoardMeeting?> ReadMeetingAsync(Guid meetingId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        var m = await connection.QuerySingleOrDefaultAsync<MeetingRow>(new CommandDefinition(
-            """
-            SELECT id AS Id, title AS Title, scheduled_utc AS ScheduledUtc, chair_user_name AS ChairUserName,
-                   chair_display_name AS ChairDisplayName, created_utc AS CreatedUtc
-            FROM board_meeting WHERE id = @id
-            """, new { id = Key(meetingId) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (m is null)
-        {
-            return null;
-        }
-
-        return new TumorBoardMeeting(meetingId, m.Title, ParseUtc(m.ScheduledUtc), m.ChairUserName, m.ChairDisplayName,
-            await AttendeesAsync(connection, m.Id, cancellationToken).ConfigureAwait(false),
-            await CasesAsync(connection, m.Id, cancellationToken).ConfigureAwait(false),
-            ParseUtc(m.CreatedUtc));
-    }
-
-    public async Task CreateMeetingAsync(MeetingRecord meeting, Func<Task> beforeCommit, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(meeting);
-        ArgumentNullException.ThrowIfNull(beforeCommit);
-        await WriteAsync(async (connection, transaction) =>
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO board_meeting (id, title, scheduled_utc, chair_user_name, chair_display_name, created_utc, created_by_subject)
-                VALUES (@Id, @Title, @ScheduledUtc, @ChairUserName, @ChairDisplayName, @CreatedUtc, @CreatedBySubject)
-                """,
-                new
-                {
-                    Id = Key(meeting.Id),
-                    meeting.Title,
-                    ScheduledUtc = FormatUtc(meeting.ScheduledUtc),
-                    meeting.ChairUserName,
-                    meeting.ChairDisplayName,
-                    CreatedUtc = FormatUtc(meeting.CreatedUtc),
-                    meeting.CreatedBySubject,
-                }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            foreach (var attendee in meeting.Attendees.Distinct(StringComparer.OrdinalIgnoreCase))
-            {
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO board_attendee (meeting_id, user_name) VALUES (@MeetingId, @UserName)",
-                    new { MeetingId = Key(meeting.Id), UserName = attendee }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            }
-
-            await beforeCommit().ConfigureAwait(false);
-            return true;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task AddCaseAsync(CaseRecord boardCase, Func<Task> beforeCommit, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(boardCase);
-        ArgumentNullException.ThrowIfNull(beforeCommit);
-        await WriteAsync(async (connection, transaction) =>
-        {
-            var next = await connection.QuerySingleAsync<long>(new CommandDefinition(
-                "SELECT COALESCE(MAX(position), 0) + 1 FROM board_case WHERE meeting_id = @MeetingId",
-                new { MeetingId = Key(boardCase.MeetingId) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO board_case (id, meeting_id, position, patient_id, patient_label, question, added_utc, added_by)
-                VALUES (@Id, @MeetingId, @Position, @PatientId, @PatientLabel, @Question, @AddedUtc, @AddedBy)
-                """,
-                new
-                {
-                    Id = Key(boardCase.Id),
-                    MeetingId = Key(boardCase.MeetingId),
-                    Position = next,
-                    boardCase.PatientId,
-                    boardCase.PatientLabel,
-                    boardCase.Question,
-                    AddedUtc = FormatUtc(boardCase.AddedUtc),
-                    boardCase.AddedBy,
-                }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            await beforeCommit().ConfigureAwait(false);
-            return true;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<bool> MoveCaseAsync(Guid meetingId, Guid caseId, int offset, Func<int, int, Task> beforeCommit, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(beforeCommit);
-        return await WriteAsync(async (connection, transaction) =>
-        {
-            var ids = (await connection.QueryAsync<string>(new CommandDefinition(
-                "SELECT id FROM board_case WHERE meeting_id = @MeetingId ORDER BY position",
-                new { MeetingId = Key(meetingId) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
-            var from = ids.IndexOf(Key(caseId));
-            if (from < 0)
-            {
-                return false;
-            }
-
-            var to = Math.Clamp(from + offset, 0, ids.Count - 1);
-            if (to == from)
-            {
-                return false;
-            }
-
-            var moved = ids[from];
-            ids.RemoveAt(from);
-            ids.Insert(to, moved);
-            for (var i = 0; i < ids.Count; i++)
-            {
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "UPDATE board_case SET position = @Position WHERE id = @Id",
-                    new { Position = i + 1, Id = ids[i] }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            }
-
-            await beforeCommit(from + 1, to + 1).ConfigureAwait(false);
-            return true;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<IReadOnlyList<RecommendationVersion>> ReadRecommendationsAsync(Guid caseId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await ReadVersionsAsync(connection, null, caseId, cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<RecommendationVersion> SaveRecommendationAsync(
-        Guid caseId,
-        Func<int, int?, RecommendationVersion> build,
-        Func<RecommendationVersion, Task> beforeCommit,
-        CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(build);
-        ArgumentNullException.ThrowIfNull(beforeCommit);
-        return await WriteAsync(async (connection, transaction) =>
-        {
-            var existing = await ReadVersionsAsync(connection, transaction, caseId, cancellationToken).ConfigureAwait(false);
-            var latest = existing.Count > 0 ? existing[0] : null;
-            RecommendationVersion row;
-            if (latest is { IsSigned: false })
-            {
-                row = build(latest.Version, latest.Amends);
-                await connection.ExecuteAsync(new CommandDefinition(
-                    """
-                    UPDATE board_recommendation
-                    SET kind = @Kind, content_json = @ContentJson, content_hash = @ContentHash, author_user_name = @AuthorUserName,
-                        author_display_name = @AuthorDisplayName, saved_utc = @SavedUtc
-                    WHERE case_id = @CaseId AND version = @Version AND signed_utc IS NULL
-                    """, Parameters(row), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            }
-            else
-            {
-                row = build((latest?.Version ?? 0) + 1, latest?.Version);
-                await connection.ExecuteAsync(new CommandDefinition(
-                    """
-                    INSERT INTO board_recommendation (case_id, version, kind, content_json, content_hash, amends, author_user_name, author_display_name, saved_utc)
-                    VALUES (@CaseId, @Version, @Kind, @ContentJson, @ContentHash, @Amends, @AuthorUserName, @AuthorDisplayName, @SavedUtc)
-                    """, Parameters(row), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            }
-
-            await beforeCommit(row).ConfigureAwait(false);
-            return row;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<(SignOffStoreResult Result, RecommendationVersion? Version)> SignAsync(
-        Guid caseId,
-        int version,
-        string contentHash,
-        RecommendationSignOff signOff,
-        Func<Task> beforeCommit,
-        CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(signOff);
-        ArgumentNullException.ThrowIfNull(beforeCommit);
-        return await WriteAsync(async (connection, transaction) =>
-        {
-            var versions = await ReadVersionsAsync(connection, transaction, caseId, cancellationToken).ConfigureAwait(false);
-            var target = versions.FirstOrDefault(v => v.Version == version);
-            if (target is null)
-            {
-                return (SignOffStoreResult.NotFound, (RecommendationVersion?)null);
-            }
-
-            if (target.IsSigned)
-            {
-                return (SignOffStoreResult.AlreadySigned, target);
-            }
-
-            if (versions[0].Version != version || !string.Equals(target.ContentHash, contentHash, StringComparison.OrdinalIgnoreCase))
-            {
-                return (SignOffStoreResult.NotLatestOrChanged, versions[0]);
-            }
-
-            var changed = await connection.ExecuteAsync(new CommandDefinition(
-                """
-                UPDATE board_recommendation
-                SET signed_user_name = @UserName, signed_display_name = @DisplayName, signed_subject = @Subject,
-                    signed_utc = @SignedUtc, sign_method = @Method, authenticated_utc = @AuthenticatedUtc
-                WHERE case_id = @CaseId AND version = @Version AND content_hash = @ContentHash AND signed_utc IS NULL
-                """,
-                new
-                {
-                    signOff.UserName,
-                    signOff.DisplayName,
-                    signOff.Subject,
-                    SignedUtc = FormatUtc(signOff.SignedUtc),
-                    signOff.Method,
-                    AuthenticatedUtc = signOff.AuthenticatedUtc is { } at ? FormatUtc(at) : null,
-                    CaseId = Key(caseId),
-                    Version = version,
-                    ContentHash = target.ContentHash,
-                }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            if (changed != 1)
-            {
-                return (SignOffStoreResult.NotLatestOrChanged, target);
-            }
-
-            await beforeCommit().ConfigureAwait(false);
-            return (SignOffStoreResult.SignedNow, target with { SignOff = signOff });
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static object Parameters(RecommendationVersion row) => new
-    {
-        CaseId = Key(row.CaseId),
-        row.Version,
-        Kind = row.Content.Kind.ToString(),
-        ContentJson = JsonSerializer.Serialize(row.Content, ContentJson),
-        row.ContentHash,
-        row.Amends,
-        row.AuthorUserName,
-        row.AuthorDisplayName,
-        SavedUtc = FormatUtc(row.SavedUtc),
-    };
-
-    private static async Task<IReadOnlyList<RecommendationVersion>> ReadVersionsAsync(SqliteConnection connection, DbTransaction? transaction, Guid caseId, CancellationToken cancellationToken)
-    {
-        var rows = await connection.QueryAsync<RecommendationRow>(new CommandDefinition(
-            """
-            SELECT case_id AS CaseId, version AS Version, content_json AS ContentJson, content_hash AS ContentHash, amends AS Amends,
-                   author_user_name AS AuthorUserName, author_display_name AS AuthorDisplayName, saved_utc AS SavedUtc,
-                   signed_user_name AS SignedUserName, signed_display_name AS SignedDisplayName, signed_subject AS SignedSubject,
-                   signed_utc AS SignedUtc, sign_method AS SignMethod, authenticated_utc AS AuthenticatedUtc
-            FROM board_recommendation WHERE case_id = @CaseId ORDER BY version DESC
-            """, new { CaseId = Key(caseId) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return [.. rows.Select(r => new RecommendationVersion(
-            Guid.Parse(r.CaseId),
-            (int)r.Version,
-            JsonSerializer.Deserialize<RecommendationDraft>(r.ContentJson, ContentJson)!,
-            r.AuthorUserName,
-            r.AuthorDisplayName,
-            ParseUtc(r.SavedUtc),
-            r.ContentHash,
-            r.Amends is { } a ? (int)a : null,
-            r.SignedUtc is null ? null : new RecommendationSignOff(
-                r.SignedUserName!, r.SignedDisplayName!, r.SignedSubject!, ParseUtc(r.SignedUtc), r.SignMethod!,
-                r.AuthenticatedUtc is null ? null : ParseUtc(r.AuthenticatedUtc))))];
-    }
-
-    private static async Task<IReadOnlyList<string>> AttendeesAsync(SqliteConnection connection, string meetingId, CancellationToken cancellationToken) =>
-        [.. await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT user_name FROM board_attendee WHERE meeting_id = @meetingId ORDER BY user_name",
-            new { meetingId }, cancellationToken: cancellationToken)).ConfigureAwait(false)];
-
-    private static async Task<IReadOnlyList<BoardCase>> CasesAsync(SqliteConnection connection, string meetingId, CancellationToken cancellationToken)
-    {
-        var rows = await connection.QueryAsync<CaseRow>(new CommandDefinition(
-            """
-            SELECT c.id AS Id, c.position AS Position, c.patient_id AS PatientId, c.patient_label AS PatientLabel, c.question AS Question,
-                   (SELECT MAX(r.version) FROM board_recommendation r WHERE r.case_id = c.id) AS LatestVersion,
-                   (SELECT r.signed_utc FROM board_recommendation r WHERE r.case_id = c.id ORDER BY r.version DESC LIMIT 1) AS LatestSignedUtc
-            FROM board_case c WHERE c.meeting_id = @meetingId ORDER BY c.position
-            """, new { meetingId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return [.. rows.Select(r => new BoardCase(
-            Guid.Parse(r.Id),
-            (int)r.Position,
-            r.PatientId,
-            r.PatientLabel,
-            r.Question,
-            r.LatestVersion is null ? BoardCaseStatus.AwaitingDiscussion : r.LatestSignedUtc is null ? BoardCaseStatus.Draft : BoardCaseStatus.SignedOff,
-            r.LatestVersion is { } v ? (int)v : null))];
-    }
-
-    private async Task<T> WriteAsync<T>(Func<SqliteConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        // deferred: false → BEGIN IMMEDIATE: the write lock is taken before anything is read.
-        await using var transaction = connection.BeginTransaction(deferred: false);
-        var result = await work(connection, transaction).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return result;
-    }
-
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }
 
-    private static string Key(Guid id) => id.ToString("D", CultureInfo.InvariantCulture);
+    // deferred: false → BEGIN IMMEDIATE: the write lock is taken before anything is read.
+    protected override Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
 
-    internal static string FormatUtc(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
-
-    internal static DateTimeOffset ParseUtc(string value) =>
-        DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-
-#pragma warning disable CA1812 // instantiated by Dapper
-    // Classes with setters, not positional records: SQLite reports a NULL subquery result as a BLOB column,
-    // which Dapper converts for properties but not for constructor parameters.
-    private sealed class MeetingRow
+    protected override string Advice(Exception exception) => exception switch
     {
-        public string Id { get; set; } = string.Empty;
-
-        public string Title { get; set; } = string.Empty;
-
-        public string ScheduledUtc { get; set; } = string.Empty;
-
-        public string ChairUserName { get; set; } = string.Empty;
-
-        public string ChairDisplayName { get; set; } = string.Empty;
-
-        public string CreatedUtc { get; set; } = string.Empty;
-    }
-
-    private sealed class CaseRow
-    {
-        public string Id { get; set; } = string.Empty;
-
-        public long Position { get; set; }
-
-        public string PatientId { get; set; } = string.Empty;
-
-        public string PatientLabel { get; set; } = string.Empty;
-
-        public string Question { get; set; } = string.Empty;
-
-        public long? LatestVersion { get; set; }
-
-        public string? LatestSignedUtc { get; set; }
-    }
-
-    private sealed class RecommendationRow
-    {
-        public string CaseId { get; set; } = string.Empty;
-
-        public long Version { get; set; }
-
-        public string ContentJson { get; set; } = string.Empty;
-
-        public string ContentHash { get; set; } = string.Empty;
-
-        public long? Amends { get; set; }
-
-        public string AuthorUserName { get; set; } = string.Empty;
-
-        public string AuthorDisplayName { get; set; } = string.Empty;
-
-        public string SavedUtc { get; set; } = string.Empty;
-
-        public string? SignedUserName { get; set; }
-
-        public string? SignedDisplayName { get; set; }
-
-        public string? SignedSubject { get; set; }
-
-        public string? SignedUtc { get; set; }
-
-        public string? SignMethod { get; set; }
-
-        public string? AuthenticatedUtc { get; set; }
-    }
-#pragma warning restore CA1812
+        SqliteException sqlite => (sqlite.SqliteErrorCode & 0xFF) switch
+        {
+            SqliteReadOnly => "Check that Portal:DataDirectory and the tumor board database files (with their -wal and -shm files) are writable by the portal's account and that the volume is not mounted read-only.",
+            SqliteCantOpen => $"Check that Portal:DataDirectory exists and is writable by the portal's account, and that {DatabasePath} is a file, not a directory.",
+            SqliteFull => "The disk holding Portal:DataDirectory is full. Free space there; nothing was saved.",
+            SqliteBusy or SqliteLocked => $"Another connection or process held the tumor board database locked for more than {_busyTimeout.TotalSeconds:0.#} s. Try again; check for a backup job or a tool holding the file open.",
+            SqliteCorrupt or SqliteNotADatabase => "The file is damaged or is not a tumor board database. Stop the portal, keep the file, and restore the latest backup.",
+            _ => "Check Portal:DataDirectory and the portal's log.",
+        },
+        IOException or UnauthorizedAccessException => "Check that Portal:DataDirectory names a directory the portal's account can create and write.",
+        _ => string.Empty,
+    };
 }

@@ -221,6 +221,19 @@ public sealed class TumorBoardService(
             return done;
         }
 
+        try
+        {
+            return await SignAsync(pending, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TumorBoardStoreException ex)
+        {
+            // The browser arrives through a redirect: say why on the meeting page instead of failing the request.
+            return pending.Result = new SignOffResult(pending.MeetingId, pending.CaseId, pending.Version, false, "Not signed: " + ex.Message);
+        }
+    }
+
+    private async Task<SignOffResult> SignAsync(PendingSignOff pending, CancellationToken cancellationToken)
+    {
         var user = await users.UserAsync().ConfigureAwait(false);
         var me = BoardUsers.MemberOf(user);
         SignOffResult Finish(bool ok, string message) => pending.Result = new SignOffResult(pending.MeetingId, pending.CaseId, pending.Version, ok, message);

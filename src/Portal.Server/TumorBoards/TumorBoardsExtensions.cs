@@ -2,27 +2,37 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Precision.Portal.Client.Authorization;
 using Precision.Portal.Client.TumorBoards;
 using Precision.Portal.Server.Audit;
 using Precision.Portal.Server.Authentication;
+using Precision.Portal.Server.Health;
+using Precision.Portal.Server.Hosting;
 
 namespace Precision.Portal.Server.TumorBoards;
 
 public static class TumorBoardsExtensions
 {
     /// <summary>
-    /// Tumor boards: the SQLite store (<c>tumor-boards.db</c> under <c>Portal:DataDirectory</c>), the in-process live
-    /// session coordinator, sign-off tickets, and <see cref="ITumorBoards"/> for pages. Call after the audit trail.
+    /// Tumor boards: the store named by <c>TumorBoards:Provider</c> — SQLite (default: <c>tumor-boards.db</c> under
+    /// <c>Portal:DataDirectory</c>) or PostgreSQL (<c>TumorBoards:ConnectionString</c>) — with its readiness check, the
+    /// in-process live session coordinator, sign-off tickets, and <see cref="ITumorBoards"/> for pages. Call after the
+    /// audit trail. Settings that cannot work throw <see cref="PortalConfigurationException"/> naming the setting.
     /// </summary>
     public static WebApplicationBuilder AddPortalTumorBoards(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        var section = builder.Configuration.GetSection(TumorBoardStoreOptions.SectionName);
+        var provider = ValidateStoreSettings(section);
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ITumorBoardStore>(sp => new SqliteTumorBoardStore(new TumorBoardStoreOptions
+        builder.Services.AddSingleton<ITumorBoardStore>(sp =>
         {
-            DataDirectory = sp.GetRequiredService<PortalDataDirectory>().Path,
-        }));
+            var options = section.Get<TumorBoardStoreOptions>() ?? new TumorBoardStoreOptions();
+            options.DataDirectory = sp.GetRequiredService<PortalDataDirectory>().Path;
+            return provider == DatabaseProvider.PostgreSql ? new PostgreSqlTumorBoardStore(options) : new SqliteTumorBoardStore(options);
+        });
+        builder.Services.AddHealthChecks().AddCheck<TumorBoardStoreHealthCheck>("tumor-board-store", tags: [PortalHealthChecks.ReadyTag]);
         builder.Services.AddSingleton<BoardSessionCoordinator>();
         builder.Services.AddSingleton<SignOffTickets>();
         builder.Services.AddScoped<BoardCircuitPresence>();
@@ -32,6 +42,28 @@ public static class TumorBoardsExtensions
         builder.Services.AddScoped<ITumorBoards>(sp => sp.GetRequiredService<TumorBoardService>());
         builder.Services.AddHostedService<TumorBoardStoreStartup>();
         return builder;
+    }
+
+    /// <summary>Refuses settings that cannot work, naming the setting and what it must be.</summary>
+    internal static DatabaseProvider ValidateStoreSettings(IConfigurationSection section)
+    {
+        TumorBoardStoreOptions settings;
+        try
+        {
+            settings = section.Get<TumorBoardStoreOptions>() ?? new TumorBoardStoreOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new PortalConfigurationException($"The TumorBoards settings could not be read: {ex.GetBaseException().Message}", ex);
+        }
+
+        var provider = settings.ParsedProvider;
+        if (settings.BusyTimeout <= TimeSpan.Zero)
+        {
+            throw new PortalConfigurationException($"TumorBoards:BusyTimeout must be positive, e.g. 00:00:05 (it is {settings.BusyTimeout}).");
+        }
+
+        return provider;
     }
 
     /// <summary>The sign-off round trip through the identity provider, and the FHIR export of a case.</summary>
@@ -80,6 +112,18 @@ public static class TumorBoardsExtensions
 
     private static async Task<IResult> ExportFhirAsync(Guid meetingId, Guid caseId, TumorBoardService boards, ITumorBoardStore store, TimeProvider time, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ExportFhirCoreAsync(meetingId, caseId, boards, store, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TumorBoardStoreException ex)
+        {
+            return Results.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    private static async Task<IResult> ExportFhirCoreAsync(Guid meetingId, Guid caseId, TumorBoardService boards, ITumorBoardStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
         var opened = await boards.OpenMeetingAsync(meetingId, cancellationToken).ConfigureAwait(false);
         if (opened.Value is not { } meeting)
         {
@@ -118,13 +162,32 @@ internal sealed class TumorBoardStoreStartup(ITumorBoardStore store, ILogger<Tum
         {
             await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
         }
-#pragma warning disable CA1031 // the rest of the portal keeps working; tumor board pages report the problem
-        catch (Exception ex) when (ex is not OperationCanceledException)
-#pragma warning restore CA1031
+        catch (TumorBoardStoreException ex)
         {
+            // Not rethrown: the rest of the portal keeps working; the readiness check reports it until it is fixed.
             logger.LogError(ex, "The tumor board store is unavailable: {Problem}", ex.Message);
         }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>
+/// Ready only when the tumor board store takes writes. Its message names the database and the setting to fix; the rest of
+/// the portal keeps working when it is not.
+/// </summary>
+internal sealed class TumorBoardStoreHealthCheck(ITumorBoardStore store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await store.CheckWritableAsync(cancellationToken).ConfigureAwait(false);
+            return HealthCheckResult.Healthy("The tumor board store accepts writes.");
+        }
+        catch (TumorBoardStoreException ex)
+        {
+            return HealthCheckResult.Unhealthy(ex.Message);
+        }
+    }
 }

@@ -1,23 +1,22 @@
 using Hl7.Fhir.Serialization;
+using System.Data.Common;
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Precision.Portal.Client.Audit;
 using Precision.Portal.Client.TumorBoards;
+using Precision.Portal.Server.Tests.Audit;
 using Precision.Portal.Server.TumorBoards;
 
 namespace Precision.Portal.Server.Tests.TumorBoards;
 
-/// <summary>Meetings, agenda, versioned recommendations and sign-off on a real SQLite file.</summary>
-public sealed class TumorBoardServiceTests : IDisposable
+/// <summary>Meetings, agenda, versioned recommendations and sign-off on a real SQLite file and a real PostgreSQL database.</summary>
+public sealed class TumorBoardServiceTests
 {
-    private readonly BoardTestBed _bed = new();
-
-    public void Dispose() => _bed.Dispose();
-
-    [Fact]
-    public async Task Chair_creates_a_meeting_adds_and_reorders_cases_each_change_audited()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Chair_creates_a_meeting_adds_and_reorders_cases_each_change_audited(AuditEngine engine)
     {
-        var chair = _bed.As("board", "Dr. Tomas Berg");
+        using var bed = new BoardTestBed(engine);
+        var chair = bed.As("board", "Dr. Tomas Berg");
         var created = await chair.CreateMeetingAsync(BoardTestBed.Meeting("board2", "board3"));
         var meeting = Assert.IsType<TumorBoardMeeting>(created.Value);
         Assert.Equal(["board", "board2", "board3"], meeting.Attendees);
@@ -33,20 +32,22 @@ public sealed class TumorBoardServiceTests : IDisposable
         Assert.Equal(["p2", "p1"], reordered.Cases.Select(c => c.PatientId));
         Assert.Equal([1, 2], reordered.Cases.Select(c => c.Position));
 
-        var actions = _bed.Audit.Entries.Select(e => e.Action).ToList();
+        var actions = bed.Audit.Entries.Select(e => e.Action).ToList();
         Assert.Equal([AuditActions.TumorBoardMeetingCreate, AuditActions.TumorBoardCaseChange, AuditActions.TumorBoardCaseChange, AuditActions.TumorBoardCaseChange], actions);
-        Assert.Equal("Patient/p2", _bed.Audit.Entries[^1].PatientReference);
-        Assert.Equal("reorder", _bed.Audit.Entries[^1].Details!["change"]!.GetValue<string>());
+        Assert.Equal("Patient/p2", bed.Audit.Entries[^1].PatientReference);
+        Assert.Equal("reorder", bed.Audit.Entries[^1].Details!["change"]!.GetValue<string>());
 
         // Invited members see it in their list; someone not invited does not.
-        Assert.Single(await _bed.As("board2").ListMeetingsAsync());
-        Assert.Empty(await _bed.As("outsider").ListMeetingsAsync());
+        Assert.Single(await bed.As("board2").ListMeetingsAsync());
+        Assert.Empty(await bed.As("outsider").ListMeetingsAsync());
     }
 
-    [Fact]
-    public async Task Bad_input_gets_clear_messages_and_changes_nothing()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Bad_input_gets_clear_messages_and_changes_nothing(AuditEngine engine)
     {
-        var chair = _bed.As("board");
+        using var bed = new BoardTestBed(engine);
+        var chair = bed.As("board");
         var noTitle = await chair.CreateMeetingAsync(new NewMeeting(" ", null, ["bad name!"]));
         Assert.Null(noTitle.Value);
         Assert.Contains("Give the meeting a title.", noTitle.Error, StringComparison.Ordinal);
@@ -73,37 +74,41 @@ public sealed class TumorBoardServiceTests : IDisposable
         Assert.Empty((await chair.RecommendationsAsync(meeting.Id, withCase.Cases[0].Id)).Value!);
     }
 
-    [Fact]
-    public async Task Someone_not_invited_is_refused_with_a_clear_message_and_the_refusal_is_audited()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Someone_not_invited_is_refused_with_a_clear_message_and_the_refusal_is_audited(AuditEngine engine)
     {
-        var meeting = (await _bed.As("board", "Dr. Tomas Berg").CreateMeetingAsync(BoardTestBed.Meeting("board2"))).Value!;
-        var outsider = _bed.As("board3", "Dr. Jonas Weber");
+        using var bed = new BoardTestBed(engine);
+        var meeting = (await bed.As("board", "Dr. Tomas Berg").CreateMeetingAsync(BoardTestBed.Meeting("board2"))).Value!;
+        var outsider = bed.As("board3", "Dr. Jonas Weber");
 
         var opened = await outsider.OpenMeetingAsync(meeting.Id);
         Assert.True(opened.Denied);
         Assert.Equal("You are not an attendee of \"Thoracic MTB\". Ask the chair, Dr. Tomas Berg, to invite you (sign-in name \"board3\").", opened.Error);
         var joined = await outsider.JoinSessionAsync(meeting.Id, _ => Task.CompletedTask);
         Assert.True(joined.Denied);
-        Assert.Null(_bed.Sessions.StateOf(meeting.Id));
+        Assert.Null(bed.Sessions.StateOf(meeting.Id));
 
-        var denials = _bed.Audit.Entries.Where(e => e.Action == AuditActions.AccessDenied).ToList();
+        var denials = bed.Audit.Entries.Where(e => e.Action == AuditActions.AccessDenied).ToList();
         Assert.Equal(2, denials.Count);
         Assert.All(denials, d => Assert.Equal($"/tumor-boards/{meeting.Id}", d.Target));
-        Assert.DoesNotContain(_bed.Audit.Entries, e => e.Action == AuditActions.TumorBoardSessionJoin);
+        Assert.DoesNotContain(bed.Audit.Entries, e => e.Action == AuditActions.TumorBoardSessionJoin);
 
         // A clinician invited by name still is not a board member.
-        var invitedClinician = (await _bed.As("board").CreateMeetingAsync(BoardTestBed.Meeting("clinician"))).Value!;
-        Assert.True((await _bed.As("clinician", role: "clinician").OpenMeetingAsync(invitedClinician.Id)).Denied);
+        var invitedClinician = (await bed.As("board").CreateMeetingAsync(BoardTestBed.Meeting("clinician"))).Value!;
+        Assert.True((await bed.As("clinician", role: "clinician").OpenMeetingAsync(invitedClinician.Id)).Denied);
     }
 
-    [Fact]
-    public async Task Drafts_update_in_place_signing_locks_and_an_amendment_adds_a_version_that_keeps_the_old_one()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Drafts_update_in_place_signing_locks_and_an_amendment_adds_a_version_that_keeps_the_old_one(AuditEngine engine)
     {
+        using var bed = new BoardTestBed(engine);
         var started = DateTimeOffset.UtcNow.AddSeconds(-1);
-        var chair = _bed.As("board", "Dr. Tomas Berg");
+        var chair = bed.As("board", "Dr. Tomas Berg");
         var meeting = (await chair.CreateMeetingAsync(BoardTestBed.Meeting("board2"))).Value!;
         var caseId = (await chair.AddCaseAsync(meeting.Id, new NewBoardCase("p1", "Options?"))).Value!.Cases[0].Id;
-        var member = _bed.As("board2", "Dr. Amira Haddad");
+        var member = bed.As("board2", "Dr. Amira Haddad");
 
         var v1 = (await member.SaveRecommendationAsync(meeting.Id, caseId, BoardTestBed.Draft("First draft."))).Value!;
         var v1b = (await member.SaveRecommendationAsync(meeting.Id, caseId, BoardTestBed.Draft("Second wording."))).Value!;
@@ -121,15 +126,15 @@ public sealed class TumorBoardServiceTests : IDisposable
 
         // Back from the identity provider with a fresh sign-in: signed, locked, audited with the hash.
         var url = (await chair.BeginSignOffAsync(meeting.Id, caseId, 1, v1b.ContentHash)).Value!;
-        var ticket = _bed.Tickets.Find(url.ToString().Split('/')[^1])!;
-        var signed = await _bed.As("board", "Dr. Tomas Berg", authTime: DateTimeOffset.UtcNow).CompleteSignOffAsync(ticket);
+        var ticket = bed.Tickets.Find(url.ToString().Split('/')[^1])!;
+        var signed = await bed.As("board", "Dr. Tomas Berg", authTime: DateTimeOffset.UtcNow).CompleteSignOffAsync(ticket);
         Assert.True(signed.Succeeded, signed.Message);
         Assert.Equal("Version 1 is signed by Dr. Tomas Berg and locked.", signed.Message);
         var stored = (await chair.RecommendationsAsync(meeting.Id, caseId)).Value![0];
         Assert.Equal("board", stored.SignOff!.UserName);
         Assert.Equal(TumorBoardService.ReauthenticationMethod, stored.SignOff.Method);
         Assert.True(stored.SignOff.AuthenticatedUtc >= started.AddSeconds(-1));
-        var audit = _bed.Audit.Entries.Single(e => e.Action == AuditActions.TumorBoardSignOff);
+        var audit = bed.Audit.Entries.Single(e => e.Action == AuditActions.TumorBoardSignOff);
         Assert.Equal(v1b.ContentHash, audit.Details!["contentHash"]!.GetValue<string>());
         Assert.Equal("Patient/p1", audit.PatientReference);
         Assert.Equal(BoardCaseStatus.SignedOff, (await chair.OpenMeetingAsync(meeting.Id)).Value!.Cases[0].Status);
@@ -138,18 +143,19 @@ public sealed class TumorBoardServiceTests : IDisposable
         var again = await chair.BeginSignOffAsync(meeting.Id, caseId, 1, v1b.ContentHash);
         Assert.StartsWith("Version 1 was already signed by Dr. Tomas Berg on ", again.Error, StringComparison.Ordinal);
         Assert.EndsWith("a signed recommendation is locked. Save an amendment to change it.", again.Error, StringComparison.Ordinal);
-        var ticketAgain = _bed.Tickets.Issue(meeting.Id, caseId, 1, v1b.ContentHash, new BoardMember("board", "Dr. Tomas Berg", "dev-board"));
-        var twice = await _bed.As("board", "Dr. Tomas Berg", authTime: DateTimeOffset.UtcNow).CompleteSignOffAsync(ticketAgain);
+        var ticketAgain = bed.Tickets.Issue(meeting.Id, caseId, 1, v1b.ContentHash, new BoardMember("board", "Dr. Tomas Berg", "dev-board"));
+        var twice = await bed.As("board", "Dr. Tomas Berg", authTime: DateTimeOffset.UtcNow).CompleteSignOffAsync(ticketAgain);
         Assert.False(twice.Succeeded);
         Assert.StartsWith("Version 1 was already signed", twice.Message, StringComparison.Ordinal);
-        Assert.Single(_bed.Audit.Entries, e => e.Action == AuditActions.TumorBoardSignOff);
+        Assert.Single(bed.Audit.Entries, e => e.Action == AuditActions.TumorBoardSignOff);
 
         // The database itself refuses to change a signed row.
-        using (var direct = new SqliteConnection($"Data Source={_bed.Store.DatabasePath};Pooling=False"))
+        using (var direct = bed.OpenDirect())
         {
-            direct.Open();
-            var ex = Assert.Throws<SqliteException>(() => direct.Execute("UPDATE board_recommendation SET content_json = '{}' WHERE version = 1"));
-            Assert.Contains("signed recommendation is locked", ex.Message, StringComparison.Ordinal);
+            var update = Assert.ThrowsAny<DbException>(() => direct.Execute("UPDATE board_recommendation SET content_json = '{}' WHERE version = 1"));
+            Assert.Contains("signed recommendation is locked", update.Message, StringComparison.Ordinal);
+            var delete = Assert.ThrowsAny<DbException>(() => direct.Execute("DELETE FROM board_recommendation WHERE version = 1"));
+            Assert.Contains("signed recommendation is locked", delete.Message, StringComparison.Ordinal);
         }
 
         // An amendment is version 2; version 1 stays as signed.
@@ -165,52 +171,58 @@ public sealed class TumorBoardServiceTests : IDisposable
         Assert.Equal(BoardCaseStatus.Draft, (await chair.OpenMeetingAsync(meeting.Id)).Value!.Cases[0].Status);
     }
 
-    [Fact]
-    public async Task A_sign_off_without_a_fresh_sign_in_or_by_someone_else_is_not_signed()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task A_sign_off_without_a_fresh_sign_in_or_by_someone_else_is_not_signed(AuditEngine engine)
     {
-        var chair = _bed.As("board", "Dr. Tomas Berg");
+        using var bed = new BoardTestBed(engine);
+        var chair = bed.As("board", "Dr. Tomas Berg");
         var meeting = (await chair.CreateMeetingAsync(BoardTestBed.Meeting("board2"))).Value!;
         var caseId = (await chair.AddCaseAsync(meeting.Id, new NewBoardCase("p1", "Options?"))).Value!.Cases[0].Id;
         var v1 = (await chair.SaveRecommendationAsync(meeting.Id, caseId, BoardTestBed.Draft())).Value!;
 
         var stale = await chair.BeginSignOffAsync(meeting.Id, caseId, 1, v1.ContentHash);
-        var staleTicket = _bed.Tickets.Find(stale.Value!.ToString().Split('/')[^1])!;
-        var old = await _bed.As("board", "Dr. Tomas Berg", authTime: DateTimeOffset.UtcNow.AddHours(-3)).CompleteSignOffAsync(staleTicket);
+        var staleTicket = bed.Tickets.Find(stale.Value!.ToString().Split('/')[^1])!;
+        var old = await bed.As("board", "Dr. Tomas Berg", authTime: DateTimeOffset.UtcNow.AddHours(-3)).CompleteSignOffAsync(staleTicket);
         Assert.False(old.Succeeded);
         Assert.Equal("Not signed: the identity provider did not confirm a fresh sign-in after you started the sign-off. Try again.", old.Message);
 
         var other = await chair.BeginSignOffAsync(meeting.Id, caseId, 1, v1.ContentHash);
-        var otherTicket = _bed.Tickets.Find(other.Value!.ToString().Split('/')[^1])!;
-        var wrongUser = await _bed.As("board2", "Dr. Amira Haddad", authTime: DateTimeOffset.UtcNow).CompleteSignOffAsync(otherTicket);
+        var otherTicket = bed.Tickets.Find(other.Value!.ToString().Split('/')[^1])!;
+        var wrongUser = await bed.As("board2", "Dr. Amira Haddad", authTime: DateTimeOffset.UtcNow).CompleteSignOffAsync(otherTicket);
         Assert.False(wrongUser.Succeeded);
         Assert.Equal("Not signed: the identity provider confirmed Dr. Amira Haddad, but the sign-off was started by Dr. Tomas Berg.", wrongUser.Message);
         Assert.False((await chair.RecommendationsAsync(meeting.Id, caseId)).Value![0].IsSigned);
     }
 
-    [Fact]
-    public async Task When_the_audit_trail_cannot_record_nothing_is_changed()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task When_the_audit_trail_cannot_record_nothing_is_changed(AuditEngine engine)
     {
-        var chair = _bed.As("board");
+        using var bed = new BoardTestBed(engine);
+        var chair = bed.As("board");
         var meeting = (await chair.CreateMeetingAsync(BoardTestBed.Meeting("board2"))).Value!;
         var caseId = (await chair.AddCaseAsync(meeting.Id, new NewBoardCase("p1", "Options?"))).Value!.Cases[0].Id;
-        _bed.Audit.Fail = true;
+        bed.Audit.Fail = true;
 
         await Assert.ThrowsAsync<AuditWriteException>(() => chair.CreateMeetingAsync(BoardTestBed.Meeting()));
         await Assert.ThrowsAsync<AuditWriteException>(() => chair.AddCaseAsync(meeting.Id, new NewBoardCase("p2", "More?")));
         await Assert.ThrowsAsync<AuditWriteException>(() => chair.SaveRecommendationAsync(meeting.Id, caseId, BoardTestBed.Draft()));
         await Assert.ThrowsAsync<AuditWriteException>(() => chair.JoinSessionAsync(meeting.Id, _ => Task.CompletedTask));
 
-        _bed.Audit.Fail = false;
+        bed.Audit.Fail = false;
         Assert.Single(await chair.ListMeetingsAsync());
         Assert.Single((await chair.OpenMeetingAsync(meeting.Id)).Value!.Cases);
         Assert.Empty((await chair.RecommendationsAsync(meeting.Id, caseId)).Value!);
-        Assert.Null(_bed.Sessions.StateOf(meeting.Id));
+        Assert.Null(bed.Sessions.StateOf(meeting.Id));
     }
 
-    [Fact]
-    public async Task Fhir_export_is_a_bundle_with_a_final_diagnostic_report_and_a_provenance_signed_by_the_chair()
+    [Theory]
+    [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
+    public async Task Fhir_export_is_a_bundle_with_a_final_diagnostic_report_and_a_provenance_signed_by_the_chair(AuditEngine engine)
     {
-        var chair = _bed.As("board", "Dr. Tomas Berg");
+        using var bed = new BoardTestBed(engine);
+        var chair = bed.As("board", "Dr. Tomas Berg");
         var meeting = (await chair.CreateMeetingAsync(BoardTestBed.Meeting("board2"))).Value!;
         var boardCase = (await chair.AddCaseAsync(meeting.Id, new NewBoardCase("p1", "Options?"))).Value!.Cases[0];
         var v1 = (await chair.SaveRecommendationAsync(meeting.Id, boardCase.Id, BoardTestBed.Draft())).Value!;

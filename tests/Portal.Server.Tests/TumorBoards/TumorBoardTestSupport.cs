@@ -1,29 +1,101 @@
+using System.Data.Common;
 using System.Security.Claims;
+using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using Precision.Clinical;
 using Precision.Portal.Client.Audit;
 using Precision.Portal.Client.Patients;
 using Precision.Portal.Client.TumorBoards;
+using Precision.Portal.Server.Tests.Audit;
 using Precision.Portal.Server.TumorBoards;
 
 namespace Precision.Portal.Server.Tests.TumorBoards;
 
-/// <summary>A real SQLite tumor board store in a temp directory, with the service around it and fakes at its edges.</summary>
+/// <summary>
+/// A real tumor board store — a SQLite file in a temp directory, or a fresh schema in the test PostgreSQL database —
+/// with the service around it and fakes at its edges.
+/// </summary>
 internal sealed class BoardTestBed : IDisposable
 {
-    public BoardTestBed()
+    private readonly string? _schema;
+    private readonly List<TumorBoardSqlStore> _stores = [];
+
+    public BoardTestBed(AuditEngine engine = AuditEngine.Sqlite)
     {
+        Engine = engine;
         Root = Path.Combine(Path.GetTempPath(), "precision-board-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Root);
-        Store = new SqliteTumorBoardStore(new TumorBoardStoreOptions { DataDirectory = Root });
+        if (engine == AuditEngine.PostgreSql)
+        {
+            _schema = "board_test_" + Guid.NewGuid().ToString("N");
+            ConnectionString = new NpgsqlConnectionStringBuilder(AuditEngines.PostgresConnectionString) { SearchPath = _schema, Pooling = true }.ToString();
+            using var admin = new NpgsqlConnection(AuditEngines.PostgresConnectionString);
+            admin.Open();
+            admin.Execute($"CREATE SCHEMA {_schema}");
+        }
+
+        Store = CreateStore();
         Sessions = new BoardSessionCoordinator(TimeProvider.System, NullLogger<BoardSessionCoordinator>.Instance);
         Tickets = new SignOffTickets(TimeProvider.System);
     }
 
+    public AuditEngine Engine { get; }
+
+    /// <summary>The PostgreSQL connection string with this test's schema; null for SQLite.</summary>
+    public string? ConnectionString { get; }
+
+    public TumorBoardStoreOptions Options(TimeSpan? busyTimeout = null) => Engine == AuditEngine.Sqlite
+        ? new TumorBoardStoreOptions { DataDirectory = Root, BusyTimeout = busyTimeout ?? TimeSpan.FromSeconds(30) }
+        : new TumorBoardStoreOptions { Provider = "PostgreSql", ConnectionString = ConnectionString, BusyTimeout = busyTimeout ?? TimeSpan.FromSeconds(30) };
+
+    /// <summary>
+    /// Another store on the same database, as a second portal process would open it (its own connection pool); disposed
+    /// with the bed.
+    /// </summary>
+    public TumorBoardSqlStore CreateStore(TimeSpan? busyTimeout = null)
+    {
+        TumorBoardSqlStore store = Engine == AuditEngine.Sqlite
+            ? new SqliteTumorBoardStore(Options(busyTimeout))
+            : new PostgreSqlTumorBoardStore(Options(busyTimeout));
+        _stores.Add(store);
+        return store;
+    }
+
+    /// <summary>
+    /// Holds what a write to <paramref name="caseId"/> needs, from outside the store, until disposed: SQLite's database
+    /// write lock, or the case row in PostgreSQL — as a stuck process or a long transaction would.
+    /// </summary>
+    public IDisposable HoldWriteLock(Guid caseId)
+    {
+        var connection = OpenDirect();
+        var transaction = connection.BeginTransaction();
+        if (Engine == AuditEngine.Sqlite)
+        {
+            connection.Execute("INSERT INTO board_attendee (meeting_id, user_name) SELECT meeting_id, 'lock-holder' FROM board_case WHERE id = @id", new { id = caseId.ToString() }, transaction);
+        }
+        else
+        {
+            connection.Execute("SELECT id FROM board_case WHERE id = @id FOR UPDATE", new { id = caseId.ToString() }, transaction);
+        }
+
+        return new LockHolder(connection, transaction);
+    }
+
+    /// <summary>A connection outside the store, as an administrator with database access would have.</summary>
+    public DbConnection OpenDirect()
+    {
+        DbConnection connection = Engine == AuditEngine.Sqlite
+            ? new SqliteConnection($"Data Source={Path.Combine(Root, "tumor-boards.db")};Pooling=False")
+            : new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ToString());
+        connection.Open();
+        return connection;
+    }
+
     public string Root { get; }
 
-    public SqliteTumorBoardStore Store { get; }
+    public TumorBoardSqlStore Store { get; }
 
     public BoardSessionCoordinator Sessions { get; }
 
@@ -51,10 +123,14 @@ internal sealed class BoardTestBed : IDisposable
     }
 
     /// <summary>The service as <paramref name="userName"/> would call it from their own circuit.</summary>
-    public TumorBoardService As(string userName, string? displayName = null, string role = "tumor-board", DateTimeOffset? authTime = null)
+    public TumorBoardService As(string userName, string? displayName = null, string role = "tumor-board", DateTimeOffset? authTime = null) =>
+        As(Store, Audit, userName, displayName, role, authTime);
+
+    /// <summary>The service on <paramref name="store"/> (e.g. another portal instance's) recording to <paramref name="audit"/>.</summary>
+    public TumorBoardService As(ITumorBoardStore store, IAuditTrail audit, string userName, string? displayName = null, string role = "tumor-board", DateTimeOffset? authTime = null)
     {
         var user = new FakeUser { Principal = Principal(userName, displayName ?? userName, role, authTime) };
-        return new TumorBoardService(Store, Audit, Sessions, Tickets, new FakePatients(), user, new BoardCircuitPresence(), TimeProvider.System);
+        return new TumorBoardService(store, audit, Sessions, Tickets, new FakePatients(), user, new BoardCircuitPresence(), TimeProvider.System);
     }
 
     public static NewMeeting Meeting(params string[] attendees) =>
@@ -66,7 +142,11 @@ internal sealed class BoardTestBed : IDisposable
 
     public void Dispose()
     {
-        Store.Dispose();
+        foreach (var store in _stores)
+        {
+            store.Dispose();
+        }
+
         SqliteConnection.ClearAllPools();
         try
         {
@@ -74,6 +154,14 @@ internal sealed class BoardTestBed : IDisposable
         }
         catch (IOException)
         {
+        }
+
+        if (_schema is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            using var admin = new NpgsqlConnection(AuditEngines.PostgresConnectionString);
+            admin.Open();
+            admin.Execute($"DROP SCHEMA IF EXISTS {_schema} CASCADE");
         }
     }
 }
@@ -137,5 +225,15 @@ internal sealed class FakePatients : IPatientDirectory
         var profile = new PatientProfile(patientId, new PatientDemographics("Test Patient " + patientId, "MRN-" + patientId, new DateOnly(1960, 1, 1), AdministrativeSex.Female, null, null, source),
             [], null, null, null, [], [], [], [], [], null, null, null, null, null, [], []);
         return Task.FromResult(new PatientRecordResult(profile, null, null, ["Patient/" + patientId], SourceDescription));
+    }
+}
+
+internal sealed class LockHolder(DbConnection connection, DbTransaction transaction) : IDisposable
+{
+    public void Dispose()
+    {
+        transaction.Rollback();
+        transaction.Dispose();
+        connection.Dispose();
     }
 }
