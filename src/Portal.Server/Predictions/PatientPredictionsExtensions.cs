@@ -28,7 +28,7 @@ public static class PatientPredictionsExtensions
             options = options with { ReferenceSize = rows };
         }
 
-        builder.Services.AddSingleton(sp => new PredictionExplainer(sp.GetRequiredService<EfficacyModelService>(), sp.GetRequiredService<PatientFeaturizer>(), options));
+        builder.Services.AddSingleton(sp => new PredictionExplainer(sp.GetRequiredService<PatientFeaturizer>(), options));
         builder.Services.AddScoped<IPatientPredictions>(sp => new PatientPredictionService(
             sp.GetRequiredService<EfficacyModelService>(),
             sp.GetRequiredService<PredictionExplainer>(),
