@@ -52,6 +52,17 @@ internal sealed class ModelRegistryTestBed : IDisposable
         return options;
     }
 
+    /// <summary>An exclusive lock on the portal's audit database, as a stuck process or backup tool would hold it.</summary>
+    public async Task<IAsyncDisposable> LockAuditDatabaseAsync()
+    {
+        var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(DataDirectory, "audit.db")};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "BEGIN EXCLUSIVE;";
+        await command.ExecuteNonQueryAsync();
+        return connection;
+    }
+
     public static AsyncServiceScope Scope(PortalTestHost host, string role, string subject, string name)
     {
         var scope = host.Services.CreateAsyncScope();
