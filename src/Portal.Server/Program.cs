@@ -3,6 +3,7 @@ using Precision.Portal.Server.Audit.Export;
 using Precision.Portal.Server.Authentication;
 using Precision.Portal.Server.Health;
 using Precision.Portal.Server.Hosting;
+using Precision.Portal.Server.ModelVersions;
 using Precision.Portal.Server.Patients;
 using Precision.Portal.Server.Predictions;
 using Precision.Portal.Server.TumorBoards;
@@ -16,6 +17,7 @@ builder.AddPortalHealthChecks();
 builder.AddPortalPatientRecords();
 builder.AddPortalEfficacyModel();
 builder.AddPortalPredictions();
+builder.AddPortalModelRegistry();
 builder.AddPortalTumorBoards();
 builder.AddPortalUserInterface();
 

@@ -101,4 +101,5 @@ public static class AuditActions
     public const string TumorBoardRecommendation = "tumor-board.recommendation";
     public const string TumorBoardSignOff = "tumor-board.sign-off";
     public const string TumorBoardReportExport = "tumor-board.report-export";
+    public const string ModelActivate = "model.activate";
 }

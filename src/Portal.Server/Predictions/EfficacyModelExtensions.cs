@@ -125,18 +125,25 @@ internal sealed class EfficacyModelHealthCheck(EfficacyModelService model) : IHe
     }
 }
 
-/// <summary>The served model's facts for the footer and the administration page.</summary>
+/// <summary>The served model's facts for the footer and the administration page; read on each render, so an activation shows at once.</summary>
 internal sealed class EfficacyModelStatus(EfficacyModelService model) : IEfficacyModelStatus
 {
-    public EfficacyModelInfo Current { get; } = new(
-        model.Status.IsServing,
-        model.Status.Version,
-        model.Status.OnnxSha256,
-        model.Status.Provider?.Name,
-        model.Status.Provider?.FallbackReason,
-        model.Status.HasReferencePopulation,
-        model.Status.LoadedAt,
-        model.Status.StartDuration,
-        model.Status.ModelDirectory,
-        model.Status.Refusal);
+    public EfficacyModelInfo Current
+    {
+        get
+        {
+            var status = model.Status;
+            return new(
+                status.IsServing,
+                status.Version,
+                status.OnnxSha256,
+                status.Provider?.Name,
+                status.Provider?.FallbackReason,
+                status.HasReferencePopulation,
+                status.LoadedAt,
+                status.StartDuration,
+                status.ModelDirectory,
+                status.Refusal);
+        }
+    }
 }

@@ -43,10 +43,17 @@ internal sealed class PatientPredictionService(
         }
 
         var (subject, asOf, priorLines) = Prepare(profile, scenario);
+        // One model from prediction to similar patients, even if an administrator activates another meanwhile.
+        using var lease = model.Acquire();
         var (result, similar) = await Task.Run(() =>
         {
-            var prediction = model.Predict(subject, asOf, priorLines);
-            var neighbours = prediction.Prediction is { } p && model.Predictor is { } predictor ? predictor.FindSimilarPatients(p.Embedding, SimilarPatientCount) : null;
+            if (lease.Predictor is not { } predictor)
+            {
+                return (PredictionResult.Failure(PredictionProblemKind.ModelUnavailable, EfficacyModelService.Unavailable(lease.Status)), (SimilarPatientsResult?)null);
+            }
+
+            var prediction = predictor.Predict(subject, asOf, priorLines);
+            var neighbours = prediction.Prediction is { } p ? predictor.FindSimilarPatients(p.Embedding, SimilarPatientCount) : null;
             return (prediction, neighbours);
         }, cancellationToken).ConfigureAwait(false);
 
@@ -54,7 +61,7 @@ internal sealed class PatientPredictionService(
         if (result.Prediction is not { } value)
         {
             await audit.RecordAsync(new AuditEntry(action, AuditOutcome.Failure, "Patient/" + profile.PatientId, "efficacy-model",
-                new JsonObject { ["modelVersion"] = model.Status.Version, ["problem"] = result.Problem!.Kind.ToString(), ["message"] = result.Problem.Message }), cancellationToken).ConfigureAwait(false);
+                new JsonObject { ["modelVersion"] = lease.Status.Version, ["problem"] = result.Problem!.Kind.ToString(), ["message"] = result.Problem.Message }), cancellationToken).ConfigureAwait(false);
             return PredictionOutcome.Failed<PatientPredictions>(result.Problem.Message);
         }
 
@@ -82,9 +89,11 @@ internal sealed class PatientPredictionService(
             return PredictionOutcome.Failed<PatientExplanation>(string.Join(" ", problems));
         }
 
-        if (explainer.Current is not { } shapley || model.Status is not { IsServing: true } status)
+        using var lease = model.Acquire();
+        var (shapley, unavailable) = explainer.For(lease);
+        if (shapley is null || lease.Status is not { IsServing: true } status)
         {
-            return PredictionOutcome.Failed<PatientExplanation>(explainer.Unavailable ?? $"No efficacy model is being served: {model.Status.Refusal}");
+            return PredictionOutcome.Failed<PatientExplanation>(unavailable ?? EfficacyModelService.Unavailable(lease.Status));
         }
 
         var (subject, asOf, priorLines) = Prepare(profile, scenario);

@@ -29,7 +29,7 @@ public static class PatientPredictionsExtensions
         }
 
         builder.Services.AddSingleton(sp => new PredictionExplainer(
-            sp.GetRequiredService<EfficacyModelService>(), sp.GetRequiredService<PatientFeaturizer>(), options, sp.GetRequiredService<ILogger<PredictionExplainer>>()));
+            sp.GetRequiredService<PatientFeaturizer>(), options, sp.GetRequiredService<ILogger<PredictionExplainer>>()));
         builder.Services.AddScoped<IPatientPredictions>(sp => new PatientPredictionService(
             sp.GetRequiredService<EfficacyModelService>(),
             sp.GetRequiredService<PredictionExplainer>(),

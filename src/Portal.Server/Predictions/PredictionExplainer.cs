@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Precision.Inference.Explanations;
 using Precision.Inference.Features;
 using Precision.Inference.Runtime;
@@ -5,32 +6,40 @@ using Precision.Inference.Runtime;
 namespace Precision.Portal.Server.Predictions;
 
 /// <summary>
-/// The Shapley explainer of the served model, over the reference sample that model version ships (read from its
-/// verified reference population, so the baseline is the one the model was released with). Null, with the reason,
-/// when no model is served or the version ships no sample.
+/// The Shapley explainer of a served model, over the reference sample that model version ships (read from its
+/// verified reference population, so the baseline is the one the model was released with). Built once per served
+/// model (a model activated later gets its own); null, with the reason, when no model is served or the version ships
+/// no sample.
 /// </summary>
-internal sealed class PredictionExplainer
+internal sealed class PredictionExplainer(PatientFeaturizer featurizer, ShapleyOptions options, ILogger<PredictionExplainer> logger)
 {
-    public PredictionExplainer(EfficacyModelService model, PatientFeaturizer featurizer, ShapleyOptions options, ILogger<PredictionExplainer> logger)
+    private readonly ConditionalWeakTable<ServedModel, Entry> _byModel = [];
+
+    /// <summary>The explainer for the model the lease holds, or why there is none.</summary>
+    public (ShapleyExplainer? Explainer, string? Unavailable) For(ModelLease lease)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        if (model.Scorer is not { } scorer || model.Predictor is not { } predictor)
+        ArgumentNullException.ThrowIfNull(lease);
+        var entry = _byModel.GetValue(lease.Model, Create);
+        return (entry.Explainer, entry.Unavailable);
+    }
+
+    private Entry Create(ServedModel model)
+    {
+        if (model.Runtime is not { } scorer || model.Predictor is not { } predictor)
         {
-            Unavailable = $"No efficacy model is being served: {model.Status.Refusal}";
-            return;
+            return new Entry(null, EfficacyModelService.Unavailable(model.Status));
         }
 
         var verified = predictor.Runtime.Model;
         if (verified.ReferencePopulation?.Background is not { Rows: { Count: > 0 } rows } background)
         {
-            Unavailable = $"Model {verified.Version} ships no reference sample, so its predictions cannot be explained; serve a version trained with precision-train 1.1 or later.";
-            return;
+            return new Entry(null, $"Model {verified.Version} ships no reference sample, so its predictions cannot be explained; serve a version trained with precision-train 1.1 or later.");
         }
 
         var sample = ReferenceSample.Create(
             [.. rows.Select(r => new PatientFeatures(r.Clinical, r.Genomic))],
             $"{background.Description ?? "training patients"}; reference population of model {verified.Version}");
-        Current = new ShapleyExplainer(scorer, featurizer, sample, options, Separable(verified, scorer, sample, logger));
+        return new Entry(new ShapleyExplainer(scorer, featurizer, sample, options, Separable(verified, scorer, sample, logger)), null);
     }
 
     /// <summary>
@@ -58,7 +67,5 @@ internal sealed class PredictionExplainer
         return separable;
     }
 
-    public ShapleyExplainer? Current { get; }
-
-    public string? Unavailable { get; }
+    private sealed record Entry(ShapleyExplainer? Explainer, string? Unavailable);
 }
