@@ -87,7 +87,8 @@ internal sealed class DecisionReplayer : IDisposable
 
         var findings = new List<string>();
         var mismatch = false;
-        if (!string.Equals(recorded.OnnxSha256, model.OnnxSha256, StringComparison.OrdinalIgnoreCase))
+        var hashDiffers = !string.Equals(recorded.OnnxSha256, model.OnnxSha256, StringComparison.OrdinalIgnoreCase);
+        if (hashDiffers)
         {
             mismatch = true;
             findings.Add(recorded.OnnxSha256 is null
@@ -174,7 +175,7 @@ internal sealed class DecisionReplayer : IDisposable
         {
             mismatch = true;
             findings.Insert(0, string.Create(CultureInfo.InvariantCulture,
-                $"OUTPUTS DIFFER: {over.Count} of {differences.Count} recorded outputs differ from the replay by more than {ReplayResult.Tolerance:0e0}; the largest is {largest.Output} of {largest.TherapyName}: recorded {largest.Recorded:R}, replayed {largest.Replayed:R} (difference {max:G3}). ")
+                $"OUTPUTS DIFFER — {largest.Output} of {largest.TherapyName}: recorded {largest.Recorded:R}, replayed {largest.Replayed:R}. ")
                 + "Either the recorded inputs or outputs were changed after the event was written, or the model does not compute what was recorded. Verify the audit chain on the Compliance page and escalate.");
         }
 
@@ -188,7 +189,7 @@ internal sealed class DecisionReplayer : IDisposable
         if (mismatch)
         {
             verdict = ReplayVerdict.Mismatch;
-            headline = "MISMATCH — " + FirstSentence(findings[0]);
+            headline = "MISMATCH — " + MismatchSummary(over, differences.Count, largest, hashDiffers, version);
             _logger.LogWarning("Replay of audit event {Sequence} (model {Version}) found a mismatch: {Finding}", sequence, version, findings[0]);
         }
         else if (max == 0)
@@ -239,11 +240,19 @@ internal sealed class DecisionReplayer : IDisposable
         }
     }
 
-    private static string FirstSentence(string text)
+    /// <summary>The reason that matters most, in one sentence; the findings carry the detail.</summary>
+    private static string MismatchSummary(List<ReplayDifference> over, int compared, ReplayDifference largest, bool hashDiffers, string version)
     {
-        var colon = text.IndexOf(": ", StringComparison.Ordinal);
-        var end = text.IndexOf(". ", StringComparison.Ordinal);
-        return end > 0 && (colon < 0 || end > colon) ? text[..(end + 1)] : text;
+        var file = hashDiffers ? $" Also, the model file of {version} here is not the one the event records." : string.Empty;
+        if (over.Count > 0)
+        {
+            return string.Create(CultureInfo.InvariantCulture,
+                $"OUTPUTS DIFFER: {over.Count} of {compared} recorded outputs differ from the replay by more than {ReplayResult.Tolerance:0e0}; the largest is {largest.Output} of {largest.TherapyName} (difference {largest.AbsoluteDifference:G3}).") + file;
+        }
+
+        return hashDiffers
+            ? $"MODEL FILE DIFFERS: the ONNX file of model {version} here is not the one the event records, although every output agrees; this replay does not prove the recorded model made the decision."
+            : "the recorded decision does not fit the model (see below).";
     }
 
     private string TherapyName(string id) => _catalog.Therapies.FirstOrDefault(t => t.Id == id)?.DisplayName ?? id;

@@ -211,8 +211,8 @@ public sealed class DecisionRecordServiceTests(DecisionRecordPortal portal) : IC
 
         Assert.Equal(ReplayVerdict.Mismatch, replay.Verdict);
         Assert.StartsWith("MISMATCH", replay.Headline, StringComparison.Ordinal);
-        Assert.Contains("OUTPUTS DIFFER", replay.Findings[0], StringComparison.Ordinal);
         var largest = replay.Largest!;
+        Assert.Contains($"OUTPUTS DIFFER — {largest.Output} of {largest.TherapyName}", replay.Findings[0], StringComparison.Ordinal);
         Assert.True(largest.AbsoluteDifference > ReplayResult.Tolerance);
         Assert.Equal(replay.MaxAbsoluteDifference, largest.AbsoluteDifference);
         Assert.Contains(largest.TherapyName, replay.Headline, StringComparison.Ordinal);
