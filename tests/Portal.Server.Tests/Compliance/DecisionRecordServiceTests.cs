@@ -242,13 +242,20 @@ public sealed class DecisionRecordServiceTests(DecisionRecordPortal portal) : IC
         var otherFile = original.DeepClone().AsObject();
         otherFile["onnxSha256"] = "3900a5e7ff3bf6bb640858d90554954d5e87d257112bb61c4261b6b6c5c811db";
 
-        long changedOutputEvent, otherFileEvent;
+        // And one as a portal serving on CUDA would record it: a provider's rounding, well under the tolerance.
+        var onCuda = original.DeepClone().AsObject();
+        onCuda["executionProvider"] = "CUDA (device 0)";
+        var rounded = onCuda["outputs"]!.AsArray()[5]!;
+        rounded["probability"] = rounded["probability"]!.GetValue<double>() + 4e-7;
+
+        long changedOutputEvent, otherFileEvent, onCudaEvent;
         await using (var clinician = Scope("clinician-4", "Dr. Four", "clinician"))
         {
             var trail = clinician.ServiceProvider.GetRequiredService<IAuditTrail>();
             var patient = "Patient/" + prediction.PatientId;
             changedOutputEvent = (await trail.RecordAsync(new AuditEntry(AuditActions.PredictionCreate, AuditOutcome.Success, patient, "efficacy-model", changedOutput))).Sequence;
             otherFileEvent = (await trail.RecordAsync(new AuditEntry(AuditActions.PredictionCreate, AuditOutcome.Success, patient, "efficacy-model", otherFile))).Sequence;
+            onCudaEvent = (await trail.RecordAsync(new AuditEntry(AuditActions.PredictionCreate, AuditOutcome.Success, patient, "efficacy-model", onCuda))).Sequence;
         }
 
         await using var compliance = Scope("compliance-1", "Ms. Compliance", "compliance");
@@ -266,6 +273,37 @@ public sealed class DecisionRecordServiceTests(DecisionRecordPortal portal) : IC
         Assert.Equal(0, file.MaxAbsoluteDifference);
         Assert.Contains("MODEL FILE DIFFERS", file.Headline, StringComparison.Ordinal);
         Assert.Equal(prediction.Model.OnnxSha256, file.RegistryOnnxSha256);
+
+        var tolerated = (await records.ReplayAsync(onCudaEvent)).Value!;
+        Assert.True(tolerated.Verdict == ReplayVerdict.WithinTolerance, tolerated.Headline);
+        Assert.Equal(4e-7, tolerated.MaxAbsoluteDifference!.Value, 9);
+        Assert.StartsWith("Match within tolerance", tolerated.Headline, StringComparison.Ordinal);
+        Assert.Contains(tolerated.Findings, f => f.StartsWith("Recorded on CUDA (device 0), replayed on the CPU", StringComparison.Ordinal));
+        Assert.Equal(AuditOutcome.Success, (await Reader.ReadEventAsync(tolerated.Audit.Sequence))!.Outcome);
+    }
+
+    [Fact]
+    public async Task A_prediction_that_failed_when_it_was_made_opens_with_the_reason_and_is_not_replayed()
+    {
+        long failed;
+        await using (var clinician = Scope("clinician-7", "Dr. Seven", "clinician"))
+        {
+            var predictions = clinician.ServiceProvider.GetRequiredService<IPatientPredictions>();
+            var empty = new PatientProfile("empty-7", new PatientDemographics("Nobody", null, null, AdministrativeSex.Unknown, null, null, new SourceReference("Patient", "empty-7")),
+                [], null, null, null, [], [], [], [], [], null, null, null, null, null, [], []);
+            Assert.Null((await predictions.PredictAsync(empty, null)).Value);
+            failed = (await Reader.SearchAsync(new AuditSearchQuery { PatientReference = "Patient/empty-7", Action = AuditActions.PredictionCreate })).Events.Single().Sequence;
+        }
+
+        await using var compliance = Scope("compliance-1", "Ms. Compliance", "compliance");
+        var records = compliance.ServiceProvider.GetRequiredService<IDecisionRecords>();
+
+        var record = (await records.GetAsync(failed)).Value!;
+        Assert.StartsWith("This prediction failed when it was made (The record of patient empty-7 holds no diagnosis", record.RecordProblems[0], StringComparison.Ordinal);
+        Assert.Empty(record.Outputs);
+        var replay = (await records.ReplayAsync(failed)).Value!;
+        Assert.Equal(ReplayVerdict.Unavailable, replay.Verdict);
+        Assert.Contains("failed when it was made; it has no outputs to reproduce", replay.Headline, StringComparison.Ordinal);
     }
 
     [Fact]
