@@ -1,6 +1,7 @@
 using Precision.Portal.Server.Audit;
 using Precision.Portal.Server.Audit.Export;
 using Precision.Portal.Server.Authentication;
+using Precision.Portal.Server.Compliance;
 using Precision.Portal.Server.Health;
 using Precision.Portal.Server.Hosting;
 using Precision.Portal.Server.ModelVersions;
@@ -18,6 +19,7 @@ builder.AddPortalPatientRecords();
 builder.AddPortalEfficacyModel();
 builder.AddPortalPredictions();
 builder.AddPortalModelRegistry();
+builder.AddPortalDecisionRecords();
 builder.AddPortalTumorBoards();
 builder.AddPortalUserInterface();
 

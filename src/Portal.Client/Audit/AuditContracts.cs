@@ -91,6 +91,8 @@ public static class AuditActions
     public const string PredictionExplain = "prediction.explain";
     public const string PredictionWhatIf = "prediction.what-if";
     public const string PredictionFeedback = "prediction.feedback";
+    public const string PredictionReplay = "prediction.replay";
+    public const string DecisionRecordView = "decision-record.view";
     public const string AuditChainVerify = "audit.chain-verify";
     public const string AuditSearch = "audit.search";
     public const string AuditExport = "audit.export";

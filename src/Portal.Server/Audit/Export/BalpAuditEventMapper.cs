@@ -178,7 +178,7 @@ public static class BalpAuditEventMapper
 
     private static Pattern PatternOf(string action) => action switch
     {
-        AuditActions.PatientView => Pattern.Read,
+        AuditActions.PatientView or AuditActions.DecisionRecordView => Pattern.Read,
         AuditActions.SignIn or AuditActions.SignInFailed => Pattern.Login,
         AuditActions.SignOut => Pattern.Logout,
         _ when action.StartsWith("patient.search", StringComparison.Ordinal) || action.StartsWith("patient.query", StringComparison.Ordinal)
