@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Precision.Clinical;
 using Precision.Clinical.Catalog;
 using Precision.Clinical.WhatIf;
@@ -321,7 +322,7 @@ public sealed class DecisionRecordServiceTests(DecisionRecordPortal portal) : IC
         long sequence;
         await using (var clinician = Scope("clinician-5", "Dr. Five", "clinician"))
         {
-            var service = new PatientPredictionService(model, new PredictionExplainer(model, featurizer, new ShapleyOptions()), services.GetRequiredService<TherapyCatalog>(),
+            var service = new PatientPredictionService(model, new PredictionExplainer(featurizer, new ShapleyOptions(), services.GetRequiredService<ILogger<PredictionExplainer>>()), services.GetRequiredService<TherapyCatalog>(),
                 clinician.ServiceProvider.GetRequiredService<IAuditTrail>(), TimeProvider.System);
             var prediction = (await service.PredictAsync(await ProfileAsync(clinician, p => p.Labs.Count > 0), null)).Value!;
             Assert.Equal("1.0.0", prediction.Model.Version);
