@@ -94,7 +94,7 @@ public sealed class SeparableEnsemble
     /// <summary>Catalog rate entries of the prior (J).</summary>
     public int PriorEntries { get; }
 
-    /// <summary>Floats of one half's entry for one therapy: members × hidden units.</summary>
+    /// <summary>Floats of one half's term for one therapy: members × hidden units.</summary>
     public int BlockWidth => _members.Length * _hidden;
 
     /// <summary>
@@ -211,22 +211,31 @@ public sealed class SeparableEnsemble
         var expected = new float[rows];
         scorer.Score(clinical, genomic, therapy, expected);
         var all = Enumerable.Range(0, TherapyWidth).ToArray();
-        var work = new Workspace(this, all.Length);
+        var work = new Workspace(this);
+        var clinicalEmbedding = new float[EmbeddingWidth];
+        var genomicEmbedding = new float[EmbeddingWidth];
+        var cancer = new float[PriorEntries];
+        var biomarker = new float[PriorEntries];
         var priorLogit = new float[TherapyWidth];
         var priorContext = new float[TherapyWidth];
+        var clinicalBlock = new float[BlockWidth];
+        var genomicBlock = new float[BlockWidth];
         var folded = new float[BlockWidth];
+        var logit = new float[1];
         var max = 0.0;
         for (var p = 0; p < pairs.Length; p++)
         {
-            TabulateClinical(clinical.AsSpan(p * TherapyWidth * ClinicalWidth, ClinicalWidth), all, work.ClinicalTable, BlockWidth, work.Cancer, work);
-            TabulateGenomic(genomic.AsSpan(p * TherapyWidth * GenomicWidth, GenomicWidth), all, work.GenomicTable, BlockWidth, work.Biomarker, work);
-            TabulatePrior(work.Cancer, work.Biomarker, all, priorLogit, priorContext);
+            EncodeClinical(clinical.AsSpan(p * TherapyWidth * ClinicalWidth, ClinicalWidth), clinicalEmbedding, cancer, work);
+            EncodeGenomic(genomic.AsSpan(p * TherapyWidth * GenomicWidth, GenomicWidth), genomicEmbedding, biomarker, work);
+            TabulatePrior(cancer, biomarker, all, priorLogit, priorContext);
             for (var t = 0; t < TherapyWidth; t++)
             {
-                var block = t * BlockWidth;
-                var constant = FoldPrior(work.GenomicTable.AsSpan(block, BlockWidth), priorLogit[t], priorContext[t], folded);
-                var actual = Probability(work.ClinicalTable.AsSpan(block, BlockWidth), folded, constant);
-                var difference = Math.Abs(actual - (double)expected[(p * TherapyWidth) + t]);
+                ClinicalBlock(clinicalEmbedding, t, clinicalBlock);
+                GenomicBlock(genomicEmbedding, t, genomicBlock);
+                var constant = FoldPrior(genomicBlock, priorLogit[t], priorContext[t], folded);
+                logit[0] = CalibratedLogit(clinicalBlock, folded, constant);
+                Sigmoid(logit);
+                var difference = Math.Abs(logit[0] - (double)expected[(p * TherapyWidth) + t]);
                 max = double.IsNaN(difference) ? double.PositiveInfinity : Math.Max(max, difference);
             }
         }
@@ -234,28 +243,24 @@ public sealed class SeparableEnsemble
         return max;
     }
 
+    /// <summary>Floats of one half's embeddings: members × embedding width.</summary>
+    public int EmbeddingWidth => _members.Length * _embedding;
+
     /// <summary>
-    /// The clinical half of the head's pre-activation for every member and explained therapy: therapy i's block of
-    /// members × hidden units at <paramref name="table"/>[i × <paramref name="stride"/>] (tables of many halves interleave
-    /// by therapy, so combining one therapy reads one compact slice); and the prior's cancer-type match per catalog entry
-    /// into <paramref name="cancer"/> [J].
+    /// Every member's clinical embedding of a clinical half into <paramref name="embedding"/> [members × E], and the
+    /// prior's cancer-type match per catalog entry into <paramref name="cancer"/> [J].
     /// </summary>
-    internal void TabulateClinical(ReadOnlySpan<float> clinical, int[] therapies, Span<float> table, int stride, Span<float> cancer, Workspace work)
+    internal void EncodeClinical(ReadOnlySpan<float> clinical, Span<float> embedding, Span<float> cancer, Workspace work)
     {
         MatrixTimesVector(clinical, _cancerApplies, PriorEntries, cancer);
         for (var m = 0; m < _members.Length; m++)
         {
-            var member = _members[m];
-            member.Clinical.Encode(clinical, work.Encoded, work.Layer);
-            for (var i = 0; i < therapies.Length; i++)
-            {
-                Accumulate(member.ClinicalColumns[therapies[i]], work.Encoded, null, table.Slice((i * stride) + (m * _hidden), _hidden));
-            }
+            _members[m].Clinical.Encode(clinical, embedding.Slice(m * _embedding, _embedding), work.Layer);
         }
     }
 
-    /// <summary>The genomic half (with the therapy term and the bias) and the prior's biomarker match per entry [J].</summary>
-    internal void TabulateGenomic(ReadOnlySpan<float> genomic, int[] therapies, Span<float> table, int stride, Span<float> biomarker, Workspace work)
+    /// <summary>Every member's genomic embedding of a genomic half, and the prior's biomarker match per entry [J].</summary>
+    internal void EncodeGenomic(ReadOnlySpan<float> genomic, Span<float> embedding, Span<float> biomarker, Workspace work)
     {
         MatrixTimesVector(genomic, _biomarkerPresent, PriorEntries, biomarker);
         for (var j = 0; j < biomarker.Length; j++)
@@ -265,12 +270,26 @@ public sealed class SeparableEnsemble
 
         for (var m = 0; m < _members.Length; m++)
         {
+            _members[m].Genomic.Encode(genomic, embedding.Slice(m * _embedding, _embedding), work.Layer);
+        }
+    }
+
+    /// <summary>The clinical half's term of the head's pre-activation for <paramref name="therapy"/>: [members × hidden].</summary>
+    internal void ClinicalBlock(ReadOnlySpan<float> embedding, int therapy, Span<float> block)
+    {
+        for (var m = 0; m < _members.Length; m++)
+        {
+            Accumulate(_members[m].ClinicalColumns[therapy], embedding.Slice(m * _embedding, _embedding), null, block.Slice(m * _hidden, _hidden));
+        }
+    }
+
+    /// <summary>The genomic half's term with the therapy's own term and the bias: [members × hidden].</summary>
+    internal void GenomicBlock(ReadOnlySpan<float> embedding, int therapy, Span<float> block)
+    {
+        for (var m = 0; m < _members.Length; m++)
+        {
             var member = _members[m];
-            member.Genomic.Encode(genomic, work.Encoded, work.Layer);
-            for (var i = 0; i < therapies.Length; i++)
-            {
-                Accumulate(member.GenomicColumns[therapies[i]], work.Encoded, member.TherapyBias[therapies[i]], table.Slice((i * stride) + (m * _hidden), _hidden));
-            }
+            Accumulate(member.GenomicColumns[therapy], embedding.Slice(m * _embedding, _embedding), member.TherapyBias[therapy], block.Slice(m * _hidden, _hidden));
         }
     }
 
@@ -324,11 +343,11 @@ public sealed class SeparableEnsemble
     }
 
     /// <summary>
-    /// Calibrated probability of one therapy: σ(mean over members of w2 · ReLU(clinical + folded) + b2 + prior, / temperature),
+    /// Calibrated logit of one therapy, (mean over members of w2 · ReLU(clinical + folded) + b2 + prior) / temperature,
     /// from the therapy's block of one clinical half and the folded block of a genomic half with its prior.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal float Probability(ReadOnlySpan<float> clinicalBlock, ReadOnlySpan<float> foldedBlock, float outputConstant)
+    internal float CalibratedLogit(ReadOnlySpan<float> clinicalBlock, ReadOnlySpan<float> foldedBlock, float outputConstant)
     {
         ref var c = ref MemoryMarshal.GetReference(clinicalBlock);
         ref var f = ref MemoryMarshal.GetReference(foldedBlock);
@@ -353,7 +372,24 @@ public sealed class SeparableEnsemble
         }
 
         var mean = (Vector256.Sum(t0 + t1) + outputConstant) / _members.Length;
-        return 1f / (1f + MathF.Exp(-(mean / _temperature)));
+        return mean / _temperature;
+    }
+
+    /// <summary>σ(x) in place, eight at a time: the calibrated probability from <see cref="CalibratedLogit"/>.</summary>
+    internal static void Sigmoid(Span<float> values)
+    {
+        ref var v = ref MemoryMarshal.GetReference(values);
+        var i = 0;
+        for (; i + Lanes <= values.Length; i += Lanes)
+        {
+            var x = Vector256.LoadUnsafe(ref v, (nuint)i);
+            (Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x))).StoreUnsafe(ref v, (nuint)i);
+        }
+
+        for (; i < values.Length; i++)
+        {
+            values[i] = 1f / (1f + MathF.Exp(-values[i]));
+        }
     }
 
     /// <summary>target = bias + Σ_j x_j · column j (columns stored one after another, each target.Length long).</summary>
@@ -471,20 +507,10 @@ public sealed class SeparableEnsemble
         return values.Length == 1 ? values[0] : throw new InvalidDataException($"initializer {name} is not a scalar");
     }
 
-    /// <summary>Scratch buffers for one thread: the tables of one clinical and one genomic half, encoder outputs.</summary>
-    internal sealed class Workspace(SeparableEnsemble ensemble, int therapies)
+    /// <summary>Scratch for one thread: an encoder's hidden layer.</summary>
+    internal sealed class Workspace(SeparableEnsemble ensemble)
     {
-        public float[] ClinicalTable { get; } = new float[therapies * ensemble.BlockWidth];
-
-        public float[] GenomicTable { get; } = new float[therapies * ensemble.BlockWidth];
-
-        public float[] Cancer { get; } = new float[ensemble.PriorEntries];
-
-        public float[] Biomarker { get; } = new float[ensemble.PriorEntries];
-
-        public float[] Encoded { get; } = new float[ensemble._embedding];
-
-        public float[] Layer { get; } = new float[ensemble._hidden];
+        public float[] Layer { get; } = new float[ensemble._members.Max(m => Math.Max(m.Clinical.Hidden, m.Genomic.Hidden))];
     }
 
     /// <summary>

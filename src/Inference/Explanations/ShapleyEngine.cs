@@ -514,7 +514,7 @@ public sealed class ShapleyEngine
 
         var explained = therapies.ToArray();
         var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism };
-        Parallel.ForEach(groups, parallel, () => new SeparableWork(separable, t, _clinicalWidth, _genomicWidth), (group, _, work) =>
+        Parallel.ForEach(groups, parallel, () => new SeparableWork(separable, _clinicalWidth, _genomicWidth), (group, _, work) =>
         {
             ScoreGroup(separable, plan, keys, group, explained, work, outputs);
             return work;
@@ -535,45 +535,44 @@ public sealed class ShapleyEngine
     {
         var t = therapies.Length;
         var (r, start, end) = group;
+        var rows = end - start;
         var clinicalMask = r < 0 ? 0UL : plan.DifferingClinical[r];
         var genomicMask = r < 0 ? 0UL : plan.DifferingGenomic[r];
-        work.ClinicalIndex.Clear();
-        work.GenomicIndex.Clear();
-        work.ClinicalKeys.Clear();
-        work.GenomicKeys.Clear();
-        work.RowHalves.Clear();
+        work.Begin(rows);
         for (var k = start; k < end; k++)
         {
             // The patient's row takes every feature from the patient: as if every player were in the coalition.
             var key = r < 0 ? ulong.MaxValue : keys[k].Key;
-            work.RowHalves.Add((Half(work.ClinicalIndex, work.ClinicalKeys, key & clinicalMask), Half(work.GenomicIndex, work.GenomicKeys, key & genomicMask)));
+            work.RowClinical[k - start] = Half(work.ClinicalIndex, work.ClinicalKeys, key & clinicalMask);
+            work.RowGenomic[k - start] = Half(work.GenomicIndex, work.GenomicKeys, key & genomicMask);
         }
 
-        var block = separable.BlockWidth;
-        var entries = separable.PriorEntries;
         var clinicalHalves = work.ClinicalKeys.Count;
         var genomicHalves = work.GenomicKeys.Count;
+        var embedding = separable.EmbeddingWidth;
+        var entries = separable.PriorEntries;
+        var block = separable.BlockWidth;
         work.EnsureHalves(clinicalHalves, genomicHalves);
+
+        // Each half through the encoders once.
         var width = FeatureWidth;
         var reference = r < 0 ? plan.Patient.AsSpan() : _referenceRows.AsSpan(r * width, width);
-        for (var i = 0; i < work.ClinicalKeys.Count; i++)
+        for (var i = 0; i < clinicalHalves; i++)
         {
             BuildHalf(plan, reference, work.ClinicalKeys[i], 0, _clinicalWidth, work.Row);
-            separable.TabulateClinical(work.Row.AsSpan(0, _clinicalWidth), therapies, work.ClinicalTables.AsSpan(i * block), clinicalHalves * block, work.Cancer.AsSpan(i * entries, entries), work.Ensemble);
+            separable.EncodeClinical(work.Row.AsSpan(0, _clinicalWidth), work.ClinicalEmbeddings.AsSpan(i * embedding, embedding), work.Cancer.AsSpan(i * entries, entries), work.Ensemble);
         }
 
-        for (var i = 0; i < work.GenomicKeys.Count; i++)
+        for (var i = 0; i < genomicHalves; i++)
         {
             BuildHalf(plan, reference, work.GenomicKeys[i], _clinicalWidth, _genomicWidth, work.Row);
-            separable.TabulateGenomic(work.Row.AsSpan(0, _genomicWidth), therapies, work.GenomicTables.AsSpan(i * block), genomicHalves * block, work.Biomarker.AsSpan(i * entries, entries), work.Ensemble);
+            separable.EncodeGenomic(work.Row.AsSpan(0, _genomicWidth), work.GenomicEmbeddings.AsSpan(i * embedding, embedding), work.Biomarker.AsSpan(i * entries, entries), work.Ensemble);
         }
 
         // The prior depends on the clinical half only through its cancer-type match (the same for most halves: the
-        // patient's cancer type or the reference row's), so it is tabulated per distinct match and genomic half.
-        var cancerClass = work.CancerClass;
-        cancerClass.Clear();
+        // patient's cancer type or the reference row's), so it is computed per distinct match and genomic half.
         var classes = new List<int>();
-        for (var i = 0; i < work.ClinicalKeys.Count; i++)
+        for (var i = 0; i < clinicalHalves; i++)
         {
             var cancer = work.Cancer.AsSpan(i * entries, entries);
             var found = -1;
@@ -588,38 +587,59 @@ public sealed class ShapleyEngine
                 classes.Add(i);
             }
 
-            cancerClass.Add(found);
+            work.CancerClass[i] = found;
         }
 
-        // Per therapy, cancer-type match and genomic half: the genomic block with the prior's terms folded in.
         var pairs = classes.Count * genomicHalves;
-        work.EnsurePrior(pairs * t, pairs * t * block);
-        var logit = work.PriorLogit.AsSpan(0, t);
-        var context = work.PriorContext.AsSpan(0, t);
+        work.EnsurePairs(pairs, t);
         for (var c = 0; c < classes.Count; c++)
         {
             for (var g = 0; g < genomicHalves; g++)
             {
-                separable.TabulatePrior(work.Cancer.AsSpan(classes[c] * entries, entries), work.Biomarker.AsSpan(g * entries, entries), therapies, logit, context);
-                for (var i = 0; i < t; i++)
-                {
-                    var at = (i * pairs) + (c * genomicHalves) + g;
-                    work.OutputConstant[at] = separable.FoldPrior(
-                        work.GenomicTables.AsSpan(((i * genomicHalves) + g) * block, block), logit[i], context[i], work.Folded.AsSpan(at * block, block));
-                }
+                var pair = (c * genomicHalves) + g;
+                separable.TabulatePrior(work.Cancer.AsSpan(classes[c] * entries, entries), work.Biomarker.AsSpan(g * entries, entries), therapies,
+                    work.PriorLogit.AsSpan(pair * t, t), work.PriorContext.AsSpan(pair * t, t));
             }
         }
 
-        // Therapy by therapy, so the blocks read for one therapy stay in cache.
+        for (var k = 0; k < rows; k++)
+        {
+            work.RowPair[k] = (work.CancerClass[work.RowClinical[k]] * genomicHalves) + work.RowGenomic[k];
+        }
+
+        // Therapy by therapy: this therapy's terms of every half, then every row; all of it stays in cache.
         for (var i = 0; i < t; i++)
         {
-            var clinicalTable = work.ClinicalTables.AsSpan(i * clinicalHalves * block, clinicalHalves * block);
-            var first = i * pairs;
-            for (var k = start; k < end; k++)
+            var therapy = therapies[i];
+            for (var c = 0; c < clinicalHalves; c++)
             {
-                var (c, g) = work.RowHalves[k - start];
-                var at = first + (cancerClass[c] * genomicHalves) + g;
-                outputs[(k * t) + i] = separable.Probability(clinicalTable.Slice(c * block, block), work.Folded.AsSpan(at * block, block), work.OutputConstant[at]);
+                separable.ClinicalBlock(work.ClinicalEmbeddings.AsSpan(c * embedding, embedding), therapy, work.ClinicalBlocks.AsSpan(c * block, block));
+            }
+
+            for (var g = 0; g < genomicHalves; g++)
+            {
+                separable.GenomicBlock(work.GenomicEmbeddings.AsSpan(g * embedding, embedding), therapy, work.GenomicBlock);
+                for (var c = 0; c < classes.Count; c++)
+                {
+                    var pair = (c * genomicHalves) + g;
+                    work.OutputConstant[pair] = separable.FoldPrior(
+                        work.GenomicBlock, work.PriorLogit[(pair * t) + i], work.PriorContext[(pair * t) + i], work.Folded.AsSpan(pair * block, block));
+                }
+            }
+
+            var logits = work.Logits.AsSpan(0, rows);
+            var clinicalBlocks = work.ClinicalBlocks;
+            var folded = work.Folded;
+            for (var k = 0; k < rows; k++)
+            {
+                var pair = work.RowPair[k];
+                logits[k] = separable.CalibratedLogit(clinicalBlocks.AsSpan(work.RowClinical[k] * block, block), folded.AsSpan(pair * block, block), work.OutputConstant[pair]);
+            }
+
+            SeparableEnsemble.Sigmoid(logits);
+            for (var k = 0; k < rows; k++)
+            {
+                outputs[((start + k) * t) + i] = logits[k];
             }
         }
 
@@ -651,12 +671,10 @@ public sealed class ShapleyEngine
         }
     }
 
-    /// <summary>One thread's scratch for <see cref="ScoreSeparable"/>: halves found in a reference row's keys and their tables.</summary>
-    private sealed class SeparableWork(SeparableEnsemble separable, int therapies, int clinicalWidth, int genomicWidth)
+    /// <summary>One thread's scratch for <see cref="ScoreSeparable"/>: the halves of one reference row's keys, their embeddings and terms.</summary>
+    private sealed class SeparableWork(SeparableEnsemble separable, int clinicalWidth, int genomicWidth)
     {
-        private readonly int _tableWidth = therapies * separable.BlockWidth;
-
-        public SeparableEnsemble.Workspace Ensemble { get; } = new(separable, therapies);
+        public SeparableEnsemble.Workspace Ensemble { get; } = new(separable);
 
         public Dictionary<ulong, int> ClinicalIndex { get; } = [];
 
@@ -666,55 +684,85 @@ public sealed class ShapleyEngine
 
         public List<ulong> GenomicKeys { get; } = [];
 
-        public List<(int Clinical, int Genomic)> RowHalves { get; } = [];
-
         public float[] Row { get; } = new float[Math.Max(clinicalWidth, genomicWidth)];
 
-        public float[] ClinicalTables { get; private set; } = [];
+        public float[] GenomicBlock { get; } = new float[separable.BlockWidth];
 
-        public float[] GenomicTables { get; private set; } = [];
+        /// <summary>Per row of the group: its clinical half, genomic half, and (cancer-type match, genomic half) pair.</summary>
+        public int[] RowClinical { get; private set; } = [];
+
+        public int[] RowGenomic { get; private set; } = [];
+
+        public int[] RowPair { get; private set; } = [];
+
+        public float[] Logits { get; private set; } = [];
+
+        /// <summary>Per clinical half: embeddings, the prior's cancer-type match, its distinct-match index, this therapy's term.</summary>
+        public float[] ClinicalEmbeddings { get; private set; } = [];
 
         public float[] Cancer { get; private set; } = [];
 
+        public int[] CancerClass { get; private set; } = [];
+
+        public float[] ClinicalBlocks { get; private set; } = [];
+
+        public float[] GenomicEmbeddings { get; private set; } = [];
+
         public float[] Biomarker { get; private set; } = [];
 
-        /// <summary>Per clinical half, the index of its distinct cancer-type match.</summary>
-        public List<int> CancerClass { get; } = [];
+        /// <summary>Per (cancer-type match, genomic half): prior per therapy, and this therapy's folded term and constant.</summary>
+        public float[] PriorLogit { get; private set; } = [];
 
-        public float[] PriorLogit { get; } = new float[therapies];
+        public float[] PriorContext { get; private set; } = [];
 
-        public float[] PriorContext { get; } = new float[therapies];
-
-        /// <summary>[therapy][cancer-type match][genomic half]: folded genomic blocks and their output constants.</summary>
         public float[] Folded { get; private set; } = [];
 
         public float[] OutputConstant { get; private set; } = [];
 
-        public void EnsurePrior(int blocks, int values)
+        public void Begin(int rows)
         {
-            if (OutputConstant.Length < blocks)
+            ClinicalIndex.Clear();
+            GenomicIndex.Clear();
+            ClinicalKeys.Clear();
+            GenomicKeys.Clear();
+            if (RowClinical.Length < rows)
             {
-                OutputConstant = new float[blocks];
-            }
-
-            if (Folded.Length < values)
-            {
-                Folded = new float[values];
+                RowClinical = new int[rows];
+                RowGenomic = new int[rows];
+                RowPair = new int[rows];
+                Logits = new float[rows];
             }
         }
 
         public void EnsureHalves(int clinical, int genomic)
         {
-            if (ClinicalTables.Length < clinical * _tableWidth)
+            if (CancerClass.Length < clinical)
             {
-                ClinicalTables = new float[clinical * _tableWidth];
+                ClinicalEmbeddings = new float[clinical * separable.EmbeddingWidth];
                 Cancer = new float[clinical * separable.PriorEntries];
+                CancerClass = new int[clinical];
+                ClinicalBlocks = new float[clinical * separable.BlockWidth];
             }
 
-            if (GenomicTables.Length < genomic * _tableWidth)
+            if (GenomicEmbeddings.Length < genomic * separable.EmbeddingWidth)
             {
-                GenomicTables = new float[genomic * _tableWidth];
+                GenomicEmbeddings = new float[genomic * separable.EmbeddingWidth];
                 Biomarker = new float[genomic * separable.PriorEntries];
+            }
+        }
+
+        public void EnsurePairs(int pairs, int therapies)
+        {
+            if (OutputConstant.Length < pairs)
+            {
+                OutputConstant = new float[pairs];
+                Folded = new float[pairs * separable.BlockWidth];
+            }
+
+            if (PriorLogit.Length < pairs * therapies)
+            {
+                PriorLogit = new float[pairs * therapies];
+                PriorContext = new float[pairs * therapies];
             }
         }
     }
