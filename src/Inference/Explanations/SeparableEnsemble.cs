@@ -420,7 +420,14 @@ public sealed class SeparableEnsemble
 
             for (var j = 0; j < x.Length; j++)
             {
-                var scale = Vector256.Create(Unsafe.Add(ref xs, j));
+                var value = Unsafe.Add(ref xs, j);
+                if (value == 0f)
+                {
+                    // Most clinical and genomic features are absent flags, and ReLU zeroes half the hidden units.
+                    continue;
+                }
+
+                var scale = Vector256.Create(value);
                 var column = (nuint)((j * width) + h);
                 s0 = Vector256.FusedMultiplyAdd(scale, Vector256.LoadUnsafe(ref c, column), s0);
                 s1 = Vector256.FusedMultiplyAdd(scale, Vector256.LoadUnsafe(ref c, column + (nuint)Lanes), s1);
@@ -432,6 +439,29 @@ public sealed class SeparableEnsemble
             s1.StoreUnsafe(ref t, (nuint)(h + Lanes));
             s2.StoreUnsafe(ref t, (nuint)(h + (2 * Lanes)));
             s3.StoreUnsafe(ref t, (nuint)(h + (3 * Lanes)));
+        }
+
+        if (h + (2 * Lanes) <= width)
+        {
+            var s0 = bias is null ? Vector256<float>.Zero : Vector256.Create(bias.AsSpan(h, Lanes));
+            var s1 = bias is null ? Vector256<float>.Zero : Vector256.Create(bias.AsSpan(h + Lanes, Lanes));
+            for (var j = 0; j < x.Length; j++)
+            {
+                var value = Unsafe.Add(ref xs, j);
+                if (value == 0f)
+                {
+                    continue;
+                }
+
+                var scale = Vector256.Create(value);
+                var column = (nuint)((j * width) + h);
+                s0 = Vector256.FusedMultiplyAdd(scale, Vector256.LoadUnsafe(ref c, column), s0);
+                s1 = Vector256.FusedMultiplyAdd(scale, Vector256.LoadUnsafe(ref c, column + (nuint)Lanes), s1);
+            }
+
+            s0.StoreUnsafe(ref t, (nuint)h);
+            s1.StoreUnsafe(ref t, (nuint)(h + Lanes));
+            h += 2 * Lanes;
         }
 
         for (; h < width; h += Lanes)
@@ -513,10 +543,7 @@ public sealed class SeparableEnsemble
         public float[] Layer { get; } = new float[ensemble._members.Max(m => Math.Max(m.Clinical.Hidden, m.Genomic.Hidden))];
     }
 
-    /// <summary>
-    /// A two-layer encoder, W2 · ReLU(W1 · x + b1) + b2, with both weight matrices stored by column so each nonzero input
-    /// (most features are zero flags) and each active hidden unit adds one column vector.
-    /// </summary>
+    /// <summary>A two-layer encoder, W2 · ReLU(W1 · x + b1) + b2, with both weight matrices stored by column (<see cref="Accumulate"/>).</summary>
     private sealed class Encoder
     {
         private readonly float[] _firstColumns;
@@ -558,38 +585,15 @@ public sealed class SeparableEnsemble
 
         public void Encode(ReadOnlySpan<float> x, Span<float> output, Span<float> layer)
         {
-            AddColumns(x, _firstColumns, _firstBias, layer);
-            ref var a = ref MemoryMarshal.GetReference(layer);
+            var hidden = layer[..Hidden];
+            Accumulate(_firstColumns, x, _firstBias, hidden);
+            ref var a = ref MemoryMarshal.GetReference(hidden);
             for (var h = 0; h < Hidden; h += Lanes)
             {
                 Vector256.Max(Vector256.LoadUnsafe(ref a, (nuint)h), Vector256<float>.Zero).StoreUnsafe(ref a, (nuint)h);
             }
 
-            AddColumns(layer, _secondColumns, _secondBias, output);
-        }
-
-        /// <summary>target = bias + Σ_i x_i · column i, skipping zero x_i (absent flags, inactive hidden units).</summary>
-        private static void AddColumns(ReadOnlySpan<float> x, float[] columns, float[] bias, Span<float> target)
-        {
-            var width = target.Length;
-            bias.CopyTo(target);
-            ref var t = ref MemoryMarshal.GetReference(target);
-            ref var c = ref MemoryMarshal.GetArrayDataReference(columns);
-            for (var i = 0; i < x.Length; i++)
-            {
-                if (x[i] == 0f)
-                {
-                    continue;
-                }
-
-                var scale = Vector256.Create(x[i]);
-                var column = (nuint)(i * width);
-                for (var o = 0; o < width; o += Lanes)
-                {
-                    var index = (nuint)o;
-                    Vector256.FusedMultiplyAdd(scale, Vector256.LoadUnsafe(ref c, column + index), Vector256.LoadUnsafe(ref t, index)).StoreUnsafe(ref t, index);
-                }
-            }
+            Accumulate(_secondColumns, hidden, _secondBias, output);
         }
 
         /// <summary>[rows × columns] row-major to column-major.</summary>
