@@ -1,6 +1,7 @@
 using Precision.Portal.Server.Audit;
 using Precision.Portal.Server.Audit.Export;
 using Precision.Portal.Server.Authentication;
+using Precision.Portal.Server.Compliance.Monitoring;
 using Precision.Portal.Server.Health;
 using Precision.Portal.Server.Hosting;
 using Precision.Portal.Server.Patients;
@@ -16,6 +17,7 @@ builder.AddPortalHealthChecks();
 builder.AddPortalPatientRecords();
 builder.AddPortalEfficacyModel();
 builder.AddPortalPredictions();
+builder.AddPortalMonitoring();
 builder.AddPortalTumorBoards();
 builder.AddPortalUserInterface();
 
