@@ -51,6 +51,35 @@ public sealed class SignInTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData("compliance", "compliance-demo", true)]
+    [InlineData("admin", "admin-demo", true)]
+    [InlineData("clinician", "clinician-demo", false)]
+    [InlineData("board", "board-demo", false)]
+    public async Task Compliance_pages_and_the_audit_export_are_open_to_compliance_officers_and_administrators_only(string userName, string password, bool allowed)
+    {
+        using var client = await _host.SignInAsync(userName, password);
+
+        foreach (var path in new[] { "/compliance", "/compliance/monitoring", "/compliance/audit/export?format=csv" })
+        {
+            using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+            var landed = response.RequestMessage!.RequestUri!;
+            if (allowed)
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Equal(path, landed.PathAndQuery);
+            }
+            else
+            {
+                Assert.Equal("/access-denied", landed.AbsolutePath);
+                Assert.DoesNotContain("sequence,", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+        }
+
+        var exports = (await Audit.ReadRecentAsync(50)).Where(e => e.Action == AuditActions.AuditExport && e.Actor.Subject == "dev-" + userName).ToList();
+        Assert.Equal(allowed ? 1 : 0, exports.Count);
+    }
+
     [Fact]
     public async Task Sign_in_is_recorded_with_actor_roles_client_address_and_correlation_id()
     {
