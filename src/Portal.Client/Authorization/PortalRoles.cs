@@ -61,7 +61,7 @@ public static class PortalSections
         new("Tumor boards", "tumor-boards", MudBlazor.Icons.Material.Filled.Groups, PortalPolicies.TumorBoards, [PortalRoles.TumorBoard],
             "Meetings, live case sessions and signed recommendations."),
         new("Compliance", "compliance", MudBlazor.Icons.Material.Filled.Policy, PortalPolicies.Compliance, [PortalRoles.Compliance, PortalRoles.Admin],
-            "The audit trail: who saw what, when, and whether the record is intact."),
+            "The audit trail: who saw what, when, and whether the record is intact; model monitoring."),
         new("Administration", "administration", MudBlazor.Icons.Material.Filled.AdminPanelSettings, PortalPolicies.Administration, [PortalRoles.Admin],
             "System status: audit store, identity provider, configuration."),
     ];

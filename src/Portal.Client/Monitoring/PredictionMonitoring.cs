@@ -81,7 +81,7 @@ public readonly record struct MonitoringRate(int Count, int Denominator)
     public bool IsSmall => Denominator is > 0 and < MonitoringQuery.SmallDenominator;
 
     public override string ToString() => Value is { } v
-        ? string.Create(CultureInfo.InvariantCulture, $"{v:P1} ({Count:N0} of {Denominator:N0})")
+        ? string.Create(CultureInfo.InvariantCulture, $"{v * 100:0.0}% ({Count:N0} of {Denominator:N0})")
         : "—";
 }
 
