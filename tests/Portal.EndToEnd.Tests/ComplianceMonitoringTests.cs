@@ -71,6 +71,10 @@ public sealed class ComplianceMonitoringTests(PortalBrowser browser) : IClassFix
             var directory = scope.ServiceProvider.GetRequiredService<IPatientDirectory>();
             var predictions = scope.ServiceProvider.GetRequiredService<IPatientPredictions>();
             var reader = scope.ServiceProvider.GetRequiredService<IAuditReader>();
+            // Outside a circuit the trail takes the user from the call context, as for plain HTTP requests.
+            scope.ServiceProvider.GetRequiredService<AuditCallContext>().User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+                [new System.Security.Claims.Claim("sub", "dev-clinician"), new System.Security.Claims.Claim("name", "Dr. Clara Imhof"), new System.Security.Claims.Claim("role", "clinician")],
+                "seed", "name", "role"));
             foreach (var candidate in (await directory.SearchAsync(new PatientQuery(null, null, 0, 12))).Patients)
             {
                 if ((await directory.ReadAsync(candidate.PatientId)).Profile is { } profile
