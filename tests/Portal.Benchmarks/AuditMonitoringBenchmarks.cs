@@ -127,7 +127,7 @@ internal sealed class MonitoringSeed(TherapyCatalog catalog)
         json.Append("]},\"outputs\":[");
         json.AppendJoin(',', catalog.Therapies.Select(t => string.Create(CultureInfo.InvariantCulture,
             $$"""{"therapy":"{{t.Id}}","probability":{{random.NextDouble()}},"ensembleMean":{{random.NextDouble()}},"intervalLow":{{random.NextDouble()}},"intervalHigh":{{random.NextDouble()}}}""")));
-        json.Append(CultureInfo.InvariantCulture, $$"""],"applicability":{"level":"{{level}}","reasons":[]}}""");
+        json.Append("],\"applicability\":{\"level\":\"").Append(level).Append("\",\"reasons\":[]}}");
         return json.ToString();
     }
 
