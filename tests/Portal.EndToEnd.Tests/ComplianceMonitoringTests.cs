@@ -45,12 +45,16 @@ public sealed class ComplianceMonitoringTests(PortalBrowser browser) : IClassFix
         await Expect(page.GetByTestId("chart-volume").Locator(".main-svg").First).ToBeVisibleAsync();
         await page.WaitForTimeoutAsync(500); // Plotly re-lays out on resize
         await PortalBrowser.ScreenshotAsync(page, "compliance-monitoring");
+        var violations = await AccessibilityScan.SeriousViolationsAsync(page);
+        Assert.True(violations.Count == 0, string.Join('\n', violations));
 
         await page.GetByLabel("From (UTC date, inclusive)").FillAsync(today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
         await page.GetByLabel("To (UTC date, inclusive)").FillAsync(today.AddDays(-3).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
         await page.GetByTestId("monitoring-apply").ClickAsync();
         await Expect(page.GetByTestId("monitoring-problems")).ToContainTextAsync("is before the start date");
         await Expect(page.GetByTestId("chart-volume")).ToHaveCountAsync(0);
+        violations = await AccessibilityScan.SeriousViolationsAsync(page);
+        Assert.True(violations.Count == 0, string.Join('\n', violations));
 
         Assert.True(browser.ConsoleProblems(page).Count == 0, string.Join('\n', browser.ConsoleProblems(page)));
         await page.Context.CloseAsync();
