@@ -2,6 +2,7 @@ using Precision.Portal.Server.Audit;
 using Precision.Portal.Server.Audit.Export;
 using Precision.Portal.Server.Authentication;
 using Precision.Portal.Server.Compliance;
+using Precision.Portal.Server.Compliance.Monitoring;
 using Precision.Portal.Server.Health;
 using Precision.Portal.Server.Hosting;
 using Precision.Portal.Server.ModelVersions;
@@ -20,6 +21,7 @@ builder.AddPortalEfficacyModel();
 builder.AddPortalPredictions();
 builder.AddPortalModelRegistry();
 builder.AddPortalDecisionRecords();
+builder.AddPortalMonitoring();
 builder.AddPortalTumorBoards();
 builder.AddPortalUserInterface();
 

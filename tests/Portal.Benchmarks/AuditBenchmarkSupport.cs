@@ -66,11 +66,11 @@ internal sealed class AuditBenchmarkDatabase : IAsyncDisposable
     private readonly string? _schema;
     private readonly string? _adminConnectionString;
 
-    public AuditBenchmarkDatabase(string engine = AuditBenchmarkEngines.Sqlite)
+    public AuditBenchmarkDatabase(string engine = AuditBenchmarkEngines.Sqlite, TimeProvider? time = null)
     {
         if (engine == AuditBenchmarkEngines.Sqlite)
         {
-            Store = new SqliteAuditStore(new AuditStoreOptions { DataDirectory = _directory });
+            Store = new SqliteAuditStore(new AuditStoreOptions { DataDirectory = _directory }, time);
             return;
         }
 
@@ -88,7 +88,7 @@ internal sealed class AuditBenchmarkDatabase : IAsyncDisposable
         {
             Provider = engine,
             ConnectionString = new NpgsqlConnectionStringBuilder(_adminConnectionString) { SearchPath = _schema }.ToString(),
-        });
+        }, time);
     }
 
     public IChainedAuditStore Store { get; }

@@ -39,27 +39,39 @@ public static class PortalPolicies
     public const string Administration = "section-administration";
 }
 
-/// <summary>A navigation section and the role that may open it.</summary>
-public sealed record PortalSection(string Title, string Href, string Icon, string Policy, string Role, string Description);
+/// <summary>A navigation section and the roles that may open it.</summary>
+public sealed record PortalSection(string Title, string Href, string Icon, string Policy, IReadOnlyList<string> Roles, string Description)
+{
+    public bool IsOpenTo(string role) => Roles.Contains(role, StringComparer.Ordinal);
 
-/// <summary>The role matrix: each section, the one role that reaches it. Navigation, policies and tests read it from here.</summary>
+    public bool IsOpenTo(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return Roles.Any(user.IsInRole);
+    }
+}
+
+/// <summary>The role matrix: each section and the roles that reach it. Navigation, policies and tests read it from here.</summary>
 public static class PortalSections
 {
     public static IReadOnlyList<PortalSection> All { get; } =
     [
-        new("Patients", "patients", MudBlazor.Icons.Material.Filled.People, PortalPolicies.Patients, PortalRoles.Clinician,
+        new("Patients", "patients", MudBlazor.Icons.Material.Filled.People, PortalPolicies.Patients, [PortalRoles.Clinician],
             "Your patients' records, predictions and explanations."),
-        new("Tumor boards", "tumor-boards", MudBlazor.Icons.Material.Filled.Groups, PortalPolicies.TumorBoards, PortalRoles.TumorBoard,
+        new("Tumor boards", "tumor-boards", MudBlazor.Icons.Material.Filled.Groups, PortalPolicies.TumorBoards, [PortalRoles.TumorBoard],
             "Meetings, live case sessions and signed recommendations."),
-        new("Compliance", "compliance", MudBlazor.Icons.Material.Filled.Policy, PortalPolicies.Compliance, PortalRoles.Compliance,
-            "The audit trail: who saw what, when, and whether the record is intact."),
-        new("Administration", "administration", MudBlazor.Icons.Material.Filled.AdminPanelSettings, PortalPolicies.Administration, PortalRoles.Admin,
+        new("Compliance", "compliance", MudBlazor.Icons.Material.Filled.Policy, PortalPolicies.Compliance, [PortalRoles.Compliance, PortalRoles.Admin],
+            "The audit trail: who saw what, when, and whether the record is intact; model monitoring."),
+        new("Administration", "administration", MudBlazor.Icons.Material.Filled.AdminPanelSettings, PortalPolicies.Administration, [PortalRoles.Admin],
             "System status: audit store, identity provider, configuration."),
     ];
 
     public static IReadOnlyList<PortalSection> VisibleTo(ClaimsPrincipal user)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return [.. All.Where(s => user.IsInRole(s.Role))];
+        return [.. All.Where(s => s.IsOpenTo(user))];
     }
+
+    /// <summary>The sections a role reaches, in navigation order.</summary>
+    public static IReadOnlyList<PortalSection> OpenTo(string role) => [.. All.Where(s => s.IsOpenTo(role))];
 }

@@ -39,6 +39,7 @@ public static class AuditStoreServiceCollectionExtensions
             services.TryAddSingleton<IAuditStore>(sp => sp.GetRequiredService<PostgreSqlAuditStore>());
             services.TryAddSingleton<IAuditReader>(sp => sp.GetRequiredService<PostgreSqlAuditStore>());
             services.TryAddSingleton<IAuditMaintenance>(sp => sp.GetRequiredService<PostgreSqlAuditStore>());
+            services.TryAddSingleton<IAuditMonitoringReader>(sp => sp.GetRequiredService<PostgreSqlAuditStore>());
         }
         else
         {
@@ -48,6 +49,7 @@ public static class AuditStoreServiceCollectionExtensions
             services.TryAddSingleton<IAuditStore>(sp => sp.GetRequiredService<SqliteAuditStore>());
             services.TryAddSingleton<IAuditReader>(sp => sp.GetRequiredService<SqliteAuditStore>());
             services.TryAddSingleton<IAuditMaintenance>(sp => sp.GetRequiredService<SqliteAuditStore>());
+            services.TryAddSingleton<IAuditMonitoringReader>(sp => sp.GetRequiredService<SqliteAuditStore>());
         }
 
         services.AddHostedService<AuditStoreStartup>();

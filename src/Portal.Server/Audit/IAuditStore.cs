@@ -100,6 +100,6 @@ internal static class AuditEventRules
 }
 
 /// <summary>Everything one audit store instance offers: the SQLite and the PostgreSQL store.</summary>
-public interface IChainedAuditStore : IAuditStore, Client.Audit.IAuditReader, IAuditMaintenance, IAsyncDisposable
+public interface IChainedAuditStore : IAuditStore, Client.Audit.IAuditReader, IAuditMaintenance, IAuditMonitoringReader, IAsyncDisposable
 {
 }

@@ -90,7 +90,7 @@ public static class PortalAuthenticationExtensions
         {
             foreach (var section in PortalSections.All)
             {
-                options.AddPolicy(section.Policy, p => p.RequireAuthenticatedUser().RequireRole(section.Role));
+                options.AddPolicy(section.Policy, p => p.RequireAuthenticatedUser().RequireRole(section.Roles));
             }
         });
         builder.Services.AddCascadingAuthenticationState();

@@ -112,7 +112,8 @@ public sealed class AuditStoreFailureTests : IDisposable
         var failure = await Assert.ThrowsAsync<AuditWriteException>(() => store.AppendAsync(AuditSamples.Event(2)));
         var check = await Assert.ThrowsAsync<AuditWriteException>(() => store.CheckWritableAsync());
 
-        Assert.Contains("has schema version 99, but this version of the portal only knows up to version 2", failure.Message, StringComparison.Ordinal);
+        // The known version grows with each migration; what matters is that both are named.
+        Assert.Matches("has schema version 99, but this version of the portal only knows up to version [1-9][0-9]?[,.; ]", failure.Message);
         Assert.Contains("Nothing was changed", failure.Message, StringComparison.Ordinal);
         Assert.Equal(failure.Message, check.Message);
         using var after = _directory.OpenDirect();

@@ -36,7 +36,7 @@ public sealed class SignInTests : IAsyncLifetime
         {
             using var response = await client.GetAsync(new Uri("/" + section.Href, UriKind.Relative));
             var landed = response.RequestMessage!.RequestUri!.AbsolutePath;
-            if (section.Role == role)
+            if (section.IsOpenTo(role))
             {
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
                 Assert.Equal("/" + section.Href, landed);
@@ -49,6 +49,35 @@ public sealed class SignInTests : IAsyncLifetime
                     && e.Actor.Subject == "dev-" + userName && e.Target == "/" + section.Href);
             }
         }
+    }
+
+    [Theory]
+    [InlineData("compliance", "compliance-demo", true)]
+    [InlineData("admin", "admin-demo", true)]
+    [InlineData("clinician", "clinician-demo", false)]
+    [InlineData("board", "board-demo", false)]
+    public async Task Compliance_pages_and_the_audit_export_are_open_to_compliance_officers_and_administrators_only(string userName, string password, bool allowed)
+    {
+        using var client = await _host.SignInAsync(userName, password);
+
+        foreach (var path in new[] { "/compliance", "/compliance/monitoring", "/compliance/audit/export?format=csv" })
+        {
+            using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+            var landed = response.RequestMessage!.RequestUri!;
+            if (allowed)
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Equal(path, landed.PathAndQuery);
+            }
+            else
+            {
+                Assert.Equal("/access-denied", landed.AbsolutePath);
+                Assert.DoesNotContain("sequence,", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+        }
+
+        var exports = (await Audit.ReadRecentAsync(50)).Where(e => e.Action == AuditActions.AuditExport && e.Actor.Subject == "dev-" + userName).ToList();
+        Assert.Equal(allowed ? 1 : 0, exports.Count);
     }
 
     [Fact]
