@@ -66,11 +66,11 @@ public sealed class AuditConfigurationTests
         await using var live = await PortalTestHost.StartAsync(options);
         // Ready once every check has answered: on a loaded machine the first identity-provider probe of a new host can
         // exceed its own 5 s timeout, so the live portal gets a few tries before the report counts as a failure.
-        var client = live.CreateClient(followRedirects: false);
+        using var liveClient = live.CreateClient(followRedirects: false);
         var (status, report) = (HttpStatusCode.ServiceUnavailable, string.Empty);
         for (var attempt = 0; attempt < 6 && status != HttpStatusCode.OK; attempt++)
         {
-            using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+            using var ready = await liveClient.GetAsync(new Uri("/health/ready", UriKind.Relative));
             (status, report) = (ready.StatusCode, await ready.Content.ReadAsStringAsync());
         }
 
