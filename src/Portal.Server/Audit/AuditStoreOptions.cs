@@ -29,13 +29,6 @@ public sealed class AuditStoreOptions
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(6);
 
     internal string DatabasePath => Path.GetFullPath(Path.Combine(DataDirectory, FileName));
-
-    internal AuditStoreProvider ParsedProvider =>
-        string.IsNullOrWhiteSpace(Provider) || string.Equals(Provider.Trim(), nameof(AuditStoreProvider.Sqlite), StringComparison.OrdinalIgnoreCase)
-            ? AuditStoreProvider.Sqlite
-            : string.Equals(Provider.Trim(), nameof(AuditStoreProvider.PostgreSql), StringComparison.OrdinalIgnoreCase)
-                ? AuditStoreProvider.PostgreSql
-                : throw new InvalidOperationException($"Audit:Provider '{Provider}' is not known.");
 }
 
 public enum AuditStoreProvider

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Precision.Portal.Client.Audit;
 using Precision.Portal.Server.Authentication;
+using Precision.Portal.Server.Hosting;
 
 namespace Precision.Portal.Server.Audit;
 
@@ -69,46 +70,9 @@ public static class AuditStoreServiceCollectionExtensions
             throw new PortalConfigurationException($"The Audit settings could not be read: {ex.GetBaseException().Message}", ex);
         }
 
-        AuditStoreProvider provider;
-        try
-        {
-            provider = settings.ParsedProvider;
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new PortalConfigurationException(
-                $"Audit:Provider '{settings.Provider}' is not known. Use Sqlite (the default: a file under Portal:DataDirectory) or PostgreSql (with Audit:ConnectionString).", ex);
-        }
-
-        if (provider == AuditStoreProvider.PostgreSql)
-        {
-            if (string.IsNullOrWhiteSpace(settings.ConnectionString))
-            {
-                throw new PortalConfigurationException(
-                    "Audit:Provider is PostgreSql, so Audit:ConnectionString must name the server, e.g. 'Host=db.example.org;Database=audit;Username=portal' (the password through an environment variable or secret store).");
-            }
-
-            NpgsqlConnectionStringBuilder builder;
-            try
-            {
-                builder = new NpgsqlConnectionStringBuilder(settings.ConnectionString);
-            }
-            catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
-            {
-                // The message names the keyword, never the rest of the string (which may hold a password).
-                throw new PortalConfigurationException($"Audit:ConnectionString is not a valid PostgreSQL connection string: {ex.Message}", ex);
-            }
-
-            if (string.IsNullOrWhiteSpace(builder.Host))
-            {
-                throw new PortalConfigurationException("Audit:ConnectionString names no Host. Add Host=<server> (and Database=, Username=).");
-            }
-        }
-        else if (!string.IsNullOrWhiteSpace(settings.ConnectionString))
-        {
-            throw new PortalConfigurationException(
-                "Audit:ConnectionString is set but Audit:Provider is Sqlite (the default), which keeps the trail under Portal:DataDirectory. Set Audit:Provider to PostgreSql, or remove the connection string.");
-        }
+        var provider = DatabaseProviderSettings.Resolve("Audit", settings.Provider, settings.ConnectionString) == DatabaseProvider.PostgreSql
+            ? AuditStoreProvider.PostgreSql
+            : AuditStoreProvider.Sqlite;
 
         if (settings.VerifyInterval < TimeSpan.Zero || (settings.VerifyInterval > TimeSpan.Zero && settings.VerifyInterval < TimeSpan.FromSeconds(1)))
         {

@@ -22,6 +22,4 @@ public sealed class ModelActivationStoreOptions
     internal string DatabasePath => Path.GetFullPath(Path.Combine(DataDirectory, FileName));
 
     internal bool IsPostgreSql => Provider?.Trim() is { } p && p.Equals("PostgreSql", StringComparison.OrdinalIgnoreCase);
-
-    internal bool IsKnownProvider => string.IsNullOrWhiteSpace(Provider) || IsPostgreSql || Provider.Trim().Equals("Sqlite", StringComparison.OrdinalIgnoreCase);
 }

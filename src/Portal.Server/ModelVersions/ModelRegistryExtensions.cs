@@ -4,6 +4,7 @@ using Npgsql;
 using Precision.Portal.Client.ModelVersions;
 using Precision.Portal.Server.Audit;
 using Precision.Portal.Server.Authentication;
+using Precision.Portal.Server.Hosting;
 
 namespace Precision.Portal.Server.ModelVersions;
 
@@ -46,35 +47,7 @@ public static class ModelRegistryExtensions
             throw new PortalConfigurationException($"The ModelRegistry settings could not be read: {ex.GetBaseException().Message}", ex);
         }
 
-        if (!options.IsKnownProvider)
-        {
-            throw new PortalConfigurationException($"ModelRegistry:Provider '{options.Provider}' is not known. Use Sqlite (the default: model-registry.db under Portal:DataDirectory) or PostgreSql (with ModelRegistry:ConnectionString).");
-        }
-
-        if (options.IsPostgreSql)
-        {
-            if (string.IsNullOrWhiteSpace(options.ConnectionString))
-            {
-                throw new PortalConfigurationException("ModelRegistry:Provider is PostgreSql, so ModelRegistry:ConnectionString must name the server, e.g. 'Host=db.example.org;Database=portal_models;Username=portal' (the password through an environment variable or secret store).");
-            }
-
-            try
-            {
-                if (string.IsNullOrWhiteSpace(new NpgsqlConnectionStringBuilder(options.ConnectionString).Host))
-                {
-                    throw new PortalConfigurationException("ModelRegistry:ConnectionString names no Host. Add Host=<server> (and Database=, Username=).");
-                }
-            }
-            catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
-            {
-                // The message names the keyword, never the rest of the string (which may hold a password).
-                throw new PortalConfigurationException($"ModelRegistry:ConnectionString is not a valid PostgreSQL connection string: {ex.Message}", ex);
-            }
-        }
-        else if (!string.IsNullOrWhiteSpace(options.ConnectionString))
-        {
-            throw new PortalConfigurationException("ModelRegistry:ConnectionString is set but ModelRegistry:Provider is Sqlite (the default). Set ModelRegistry:Provider to PostgreSql, or remove the connection string.");
-        }
+        DatabaseProviderSettings.Resolve(ModelActivationStoreOptions.SectionName, options.Provider, options.ConnectionString);
 
         if (options.BusyTimeout <= TimeSpan.Zero)
         {
