@@ -478,13 +478,7 @@ public sealed class ShapleyEngine
             var rows = count * t;
             var output = outputs.AsSpan(start * t, rows);
             _scorer.Score(clinical.AsSpan(0, rows * c), genomic.AsSpan(0, rows * g), therapy.AsSpan(0, rows * therapyWidth), output);
-            foreach (var v in output)
-            {
-                if (!float.IsFinite(v))
-                {
-                    throw new InvalidOperationException("The model returned a non-finite value for an explanation row.");
-                }
-            }
+            ThrowIfNotFinite(output);
         }
 
         return outputs;
@@ -525,13 +519,7 @@ public sealed class ShapleyEngine
             return work;
         }, _ => { });
 
-        foreach (var v in outputs)
-        {
-            if (!float.IsFinite(v))
-            {
-                throw new InvalidOperationException("The model returned a non-finite value for an explanation row.");
-            }
-        }
+        ThrowIfNotFinite(outputs);
 
         return outputs;
     }
@@ -768,6 +756,17 @@ public sealed class ShapleyEngine
             {
                 PriorLogit = new float[pairs * therapies];
                 PriorContext = new float[pairs * therapies];
+            }
+        }
+    }
+
+    private static void ThrowIfNotFinite(ReadOnlySpan<float> outputs)
+    {
+        foreach (var v in outputs)
+        {
+            if (!float.IsFinite(v))
+            {
+                throw new InvalidOperationException("The model returned a non-finite value for an explanation row.");
             }
         }
     }
