@@ -18,6 +18,18 @@ public static class CodeSystems
     public const string CdcRaceEthnicity = "urn:oid:2.16.840.1.113883.6.238";
     public const string SequenceOntology = "http://www.sequenceontology.org";
 
+    /// <summary>The Sequence Ontology as the Genomics Reporting IG's FSH aliases it (its guidance pages write the www. form).</summary>
+    public const string SequenceOntologyAlternative = "http://sequenceontology.org";
+
+    /// <summary>HGNC gene ids in Genomics Reporting STU3 (STU2 used <see cref="Hgnc"/>); both are read.</summary>
+    public const string HgncStu3 = "http://www.genenames.org";
+
+    public const string IcdO3 = "http://terminology.hl7.org/CodeSystem/icd-o-3";
+    public const string WhoAtc = "http://www.whocc.no/atc";
+    public const string ConditionClinical = "http://terminology.hl7.org/CodeSystem/condition-clinical";
+    public const string ConditionVerification = "http://terminology.hl7.org/CodeSystem/condition-ver-status";
+    public const string AjccCancerStaging = "http://cancerstaging.org";
+
     /// <summary>Codes this project defines where no standard code exists (the expression signature, catalog therapy ids).</summary>
     public const string PrecisionPortal = "https://precision-portal.example.org/fhir/CodeSystem/precision-portal";
     public const string MedicalRecordNumber = "https://precision-portal.example.org/fhir/sid/mrn";
@@ -30,6 +42,48 @@ public static class LoincCodes
     public const string TobaccoSmokingStatus = "72166-2";
     public const string StageGroupClinical = "21908-9";
     public const string StageGroupPathological = "21902-2";
+
+    /// <summary>Stage group.other Cancer (mCODE STU2 CancerStageGroup, non-TNM systems).</summary>
+    public const string StageGroupOther = "21914-7";
+
+    /// <summary>TNM category observations (STU1 clinical T/N/M, pathological T/N/M, STU2 other): read and listed, not used.</summary>
+    public static readonly IReadOnlySet<string> TnmCategories = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "21905-5", "21906-3", "21907-1", "21899-0", "21900-6", "21901-4", "21911-3",
+    };
+
+    /// <summary>Cancer disease status (mCODE STU2+; STU1 used 88040-1): listed, not used by the model.</summary>
+    public const string CancerDiseaseStatus = "97509-4";
+
+    /// <summary>Genetic analysis report (Genomics Reporting STU3 genomic-report code).</summary>
+    public const string GeneticAnalysisReport = "51969-4";
+
+    /// <summary>Clinical significance of a variant (on a diagnostic implication, or on the variant in older feeds).</summary>
+    public const string ClinicalSignificance = "53037-8";
+
+    /// <summary>Variant assessment answers (LL1971-2).</summary>
+    public const string PresentAnswer = "LA9633-4";
+    public const string AbsentAnswer = "LA9634-2";
+    public const string NoCallAnswer = "LA18198-4";
+    public const string IndeterminateAnswer = "LA11884-6";
+
+    /// <summary>Clinical significance answers (LL4034-6) and the pre-2017 ones.</summary>
+    public const string PathogenicAnswer = "LA6668-3";
+    public const string LikelyPathogenicAnswer = "LA26332-9";
+    public const string UncertainSignificanceAnswer = "LA26333-7";
+    public const string LikelyBenignAnswer = "LA26334-5";
+    public const string BenignAnswer = "LA6675-8";
+    public const string PresumedPathogenicAnswer = "LA6669-1";
+    public const string UnknownSignificanceAnswer = "LA6682-4";
+    public const string PresumedBenignAnswer = "LA6674-1";
+
+    /// <summary>Genomic source class answers beyond somatic/germline (LL378-1).</summary>
+    public const string LikelyGermlineAnswer = "LA18194-3";
+    public const string LikelySomaticAnswer = "LA18195-0";
+
+    /// <summary>Genomic structural variant ISCN (81291-7) and genomic HGVS (81290-9).</summary>
+    public const string CytogenomicNomenclature = "81291-7";
+    public const string GenomicHgvs = "81290-9";
 
     public const string GenomicsReport = "81247-9";
     public const string GeneticVariantAssessment = "69548-6";
@@ -76,6 +130,70 @@ public static class SnomedCodes
     public const string NeverSmoker = "266919005";
     public const string FormerSmoker = "8517006";
     public const string CurrentEveryDaySmoker = "449868002";
+
+    /// <summary>mCODE STU3/STU4 TNMStageGroup codes (TNMStageGroupStagingTypeVS).</summary>
+    public const string TnmStageGrouping = "399390009";
+    public const string ClinicalTnmStageGrouping = "399537006";
+    public const string PathologicTnmStageGrouping = "399588009";
+
+    /// <summary>AJCC Cancer Staging Manual 8th edition (staging method).</summary>
+    public const string Ajcc8thEdition = "897275008";
+
+    /// <summary>Treatment intent (mCODE TreatmentIntentVS / ProcedureIntentVS).</summary>
+    public const string CurativeIntent = "373808002";
+    public const string PalliativeIntent = "363676003";
+    public const string SupportiveIntent = "399707004";
+
+    /// <summary>Procedure categories: surgical procedure (CancerRelatedSurgicalProcedure), radiotherapy (STU1 / STU2+).</summary>
+    public const string SurgicalProcedure = "387713003";
+    public const string RadiationTherapyProcedure = "53438000";
+    public const string RadiationOncologyProcedure = "108290001";
+    public const string Radiotherapy = "1287742003";
+
+    /// <summary>Radiotherapy course of treatment (CodeX Radiation Therapy course profiles, which extend mCODE).</summary>
+    public const string RadiotherapyCourseOfTreatment = "1217123003";
+}
+
+/// <summary>Profile canonical URLs (meta.profile) and extension URLs of mCODE STU1–STU4, US Core and Genomics Reporting STU1–STU3.</summary>
+public static class FhirProfiles
+{
+    private const string Mcode = "http://hl7.org/fhir/us/mcode/StructureDefinition/";
+    private const string Genomics = "http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition/";
+
+    public const string McodeCancerPatient = Mcode + "mcode-cancer-patient";
+    public const string UsCorePatient = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient";
+    public const string McodePrimaryCancerCondition = Mcode + "mcode-primary-cancer-condition";
+    public const string McodeSecondaryCancerCondition = Mcode + "mcode-secondary-cancer-condition";
+    public const string McodeTnmStageGroup = Mcode + "mcode-tnm-stage-group";
+    public const string McodeCancerStage = Mcode + "mcode-cancer-stage";
+    public const string McodeCancerStageGroup = Mcode + "mcode-cancer-stage-group";
+    public const string McodeTnmClinicalStageGroup = Mcode + "mcode-tnm-clinical-stage-group";
+    public const string McodeTnmPathologicalStageGroup = Mcode + "mcode-tnm-pathological-stage-group";
+    public const string McodeEcog = Mcode + "mcode-ecog-performance-status";
+    public const string UsCoreSmokingStatus = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-smokingstatus";
+    public const string UsCoreLab = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-lab";
+    public const string McodeMedicationStatement = Mcode + "mcode-cancer-related-medication-statement";
+    public const string McodeMedicationRequest = Mcode + "mcode-cancer-related-medication-request";
+    public const string McodeMedicationAdministration = Mcode + "mcode-cancer-related-medication-administration";
+    public const string McodeSurgicalProcedure = Mcode + "mcode-cancer-related-surgical-procedure";
+    public const string McodeRadiotherapyCourseSummary = Mcode + "mcode-radiotherapy-course-summary";
+    public const string McodeRadiationProcedure = Mcode + "mcode-cancer-related-radiation-procedure";
+    public const string McodeHumanSpecimen = Mcode + "mcode-human-specimen";
+    public const string GenomicsReport = Genomics + "genomics-report";
+    public const string GenomicReport = Genomics + "genomic-report";
+    public const string GenomicsVariant = Genomics + "variant";
+    public const string GenomicsDiagnosticImplication = Genomics + "diagnostic-implication";
+    public const string GenomicsTmb = Genomics + "tmb";
+    public const string GenomicsMsi = Genomics + "msi";
+    public const string GenomicsGenotype = Genomics + "genotype";
+
+    /// <summary>Extensions.</summary>
+    public const string HistologyMorphologyBehavior = Mcode + "mcode-histology-morphology-behavior";
+    public const string RelatedPrimaryCancerConditionStu1 = Mcode + "mcode-related-primary-cancer-condition";
+    public const string ConditionRelated = "http://hl7.org/fhir/StructureDefinition/condition-related";
+    public const string McodeRelatedCondition = Mcode + "mcode-related-condition";
+    public const string TreatmentIntentStu1 = Mcode + "mcode-treatment-intent";
+    public const string ProcedureIntent = Mcode + "mcode-procedure-intent";
 }
 
 /// <summary>Codes this project defines in <see cref="CodeSystems.PrecisionPortal"/> where no standard code exists.</summary>

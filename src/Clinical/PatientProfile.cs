@@ -34,14 +34,35 @@ public sealed record PatientDemographics(
         : null;
 }
 
-/// <summary>mCODE PrimaryCancerCondition.</summary>
+/// <summary>
+/// mCODE PrimaryCancerCondition. <see cref="CancerType"/> is <see cref="CancerType.Other"/> when the codes name a cancer the
+/// model does not cover, or one the portal cannot place with confidence; <see cref="ClassificationNote"/> then says why.
+/// </summary>
 public sealed record PrimaryCancerCondition(
     CancerType CancerType,
     CodedConcept Code,
     string? Icd10Code,
     DateOnly? DiagnosedOn,
     string? BodySite,
-    SourceReference Source);
+    SourceReference Source)
+{
+    /// <summary>Condition.clinicalStatus (active, recurrence, relapse, remission, resolved, inactive), when recorded.</summary>
+    public string? ClinicalStatus { get; init; }
+
+    /// <summary>The mCODE histology-morphology-behavior extension (ICD-O-3 or SNOMED morphology), when recorded.</summary>
+    public CodedConcept? Histology { get; init; }
+
+    /// <summary>Why the cancer type is what it is when it is not plain (not supported, codes disagree, histology missing).</summary>
+    public string? ClassificationNote { get; init; }
+
+    /// <summary>Active, recurrence, relapse or not stated: a cancer under care, not one in remission or resolved.</summary>
+    public bool IsActive => ClinicalStatus is null or "active" or "recurrence" or "relapse";
+
+    /// <summary>What the clinician reads: the cancer type, or for other cancers the record's own words.</summary>
+    public string DisplayName => CancerType == CancerType.Other
+        ? Code.Display ?? "Other cancer"
+        : CancerTypes.DisplayName(CancerType);
+}
 
 /// <summary>Stage group (mCODE TNMStageGroup), clinical or pathological.</summary>
 public sealed record StageGroup(string Stage, bool IsPathological, DateOnly? AssessedOn, SourceReference Source)
@@ -106,8 +127,14 @@ public sealed record GenomicVariant(
     GenomicSourceClass Origin,
     SourceReference Source)
 {
+    /// <summary>Clinical significance (LOINC 53037-8) as reported, on the variant or on a diagnostic implication derived from it.</summary>
+    public ClinicalSignificance Significance { get; init; } = ClinicalSignificance.NotReported;
+
     /// <summary>Clinical label: gene and protein change ("EGFR p.L858R"), or the coding change.</summary>
     public string Label => Gene + " " + (ProteinChange ?? CodingChange ?? "variant");
+
+    /// <summary>A variant of uncertain significance: shown, never counted as a biomarker.</summary>
+    public bool IsUncertainSignificance => Significance == ClinicalSignificance.UncertainSignificance;
 }
 
 /// <summary>A gene fusion (structural variant), e.g. EML4::ALK.</summary>
@@ -118,13 +145,25 @@ public sealed record GeneFusion(string FivePrimeGene, string ThreePrimeGene, Sou
 
 public enum CopyNumberChange
 {
+    /// <summary>Amplification: the lab said so (feature_amplification), or a gain to at least <see cref="CopyNumberAlteration.AmplificationThreshold"/> copies.</summary>
     Amplification,
     Loss,
+
+    /// <summary>A gain below the amplification threshold, or a gain without a copy number: shown, not counted as amplification.</summary>
+    Gain,
 }
 
 public sealed record CopyNumberAlteration(string Gene, CopyNumberChange Change, decimal? CopyNumber, SourceReference Source)
 {
-    public string Label => Gene + (Change == CopyNumberChange.Amplification ? " amplification" : " loss");
+    /// <summary>Copies at which a gain counts as an amplification (ASCO/CAP HER2 ISH: an average of ≥ 6 signals per cell is amplified).</summary>
+    public const decimal AmplificationThreshold = 6m;
+
+    public string Label => Gene + Change switch
+    {
+        CopyNumberChange.Amplification => " amplification",
+        CopyNumberChange.Gain => " copy number gain",
+        _ => " loss",
+    };
 }
 
 /// <summary>Tumor mutational burden in mutations per megabase (LOINC 94076-7).</summary>
@@ -174,6 +213,9 @@ public sealed record TherapyLine(
     DateOnly? ResponseAssessedOn,
     SourceReference? ResponseSource)
 {
+    /// <summary>mCODE treatment intent of the medications (procedure-intent / treatment-intent extension), when recorded.</summary>
+    public TreatmentIntent Intent { get; init; } = TreatmentIntent.NotRecorded;
+
     public string Label => string.Join(" + ", Medications.Select(m => m.Name));
 
     /// <summary>Objective response = complete or partial response.</summary>
@@ -215,8 +257,33 @@ public sealed record PatientProfile(
     IReadOnlyList<PharmacogenomicResult> Pharmacogenomics,
     IReadOnlyList<DataQualityIssue> DataQuality)
 {
-    /// <summary>The primary cancer the portal predicts for: the most recently diagnosed one.</summary>
-    public PrimaryCancerCondition? PrimaryCancer => PrimaryCancers.OrderByDescending(c => c.DiagnosedOn ?? DateOnly.MinValue).FirstOrDefault();
+    /// <summary>
+    /// The primary cancer the portal predicts for, decided here and only here (list, header, predictions): the most recently
+    /// diagnosed active one (active, recurrence, relapse or status not recorded); a cancer in remission or resolved only when
+    /// no active one is recorded.
+    /// </summary>
+    public PrimaryCancerCondition? PrimaryCancer => PrimaryCancers
+        .OrderByDescending(c => c.IsActive)
+        .ThenByDescending(c => c.DiagnosedOn ?? DateOnly.MinValue)
+        .FirstOrDefault();
+
+    /// <summary>mCODE SecondaryCancerCondition: metastatic sites, each with the primary it belongs to when the record says.</summary>
+    public IReadOnlyList<SecondaryCancerCondition> SecondaryCancers { get; init; } = [];
+
+    /// <summary>Patient.deceased[x]; null when the record does not say the patient died.</summary>
+    public VitalStatus? VitalStatus { get; init; }
+
+    /// <summary>Cancer-related surgery and radiotherapy courses (mCODE), for the timeline; the model does not use them.</summary>
+    public IReadOnlyList<CancerProcedure> Procedures { get; init; } = [];
+
+    /// <summary>Antineoplastic courses given with curative intent (adjuvant, neoadjuvant, definitive): not lines for advanced disease.</summary>
+    public IReadOnlyList<TherapyLine> CurativeIntentTherapies { get; init; } = [];
+
+    /// <summary>Variant results reported as Absent (LA9634-2): the assayed change was looked for and not found.</summary>
+    public IReadOnlyList<NegativeGenomicFinding> NegativeFindings { get; init; } = [];
+
+    /// <summary>Every resource the mapper was given: used (and as what) or not used (and why).</summary>
+    public IReadOnlyList<ResourceAccount> ResourceAccounts { get; init; } = [];
 
     /// <summary>Latest result per analyte.</summary>
     public IReadOnlyList<LabResult> LatestLabs => [.. Labs.GroupBy(l => l.Analyte).Select(g => g.OrderByDescending(l => l.EffectiveOn ?? DateOnly.MinValue).First())];
