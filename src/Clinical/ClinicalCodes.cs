@@ -211,7 +211,23 @@ public sealed record LabAnalyteDefinition(
     ReferenceRange ReferenceRange,
     decimal PlausibleLow,
     decimal PlausibleHigh,
-    IReadOnlyDictionary<string, decimal> ConversionToCanonical);
+    IReadOnlyDictionary<string, decimal> ConversionToCanonical)
+{
+    /// <summary>Other LOINC codes labs use for the same analyte (specimen or method variants), read like the main one.</summary>
+    public IReadOnlyList<string> AlternativeLoincCodes { get; init; } = [];
+
+    /// <summary>The unit as written, in the canonical unit's spelling when it means the same (see <see cref="LabAnalytes.NormalizeUnit"/>).</summary>
+    public decimal? ToCanonical(decimal value, string unit)
+    {
+        var normalized = LabAnalytes.NormalizeUnit(unit);
+        if (string.Equals(normalized, CanonicalUnit, StringComparison.Ordinal))
+        {
+            return value;
+        }
+
+        return ConversionToCanonical.TryGetValue(normalized, out var factor) ? decimal.Round(value * factor, 4) : null;
+    }
+}
 
 public enum LabAnalyte
 {
@@ -231,24 +247,27 @@ public enum LabAnalyte
 
 public static class LabAnalytes
 {
+    private static readonly Dictionary<string, decimal> EnzymeUnits = new(StringComparer.Ordinal) { ["[IU]/L"] = 1m, ["IU/L"] = 1m };
+
     // Canonical units as UCUM; conversions multiply a value in the other unit to reach the canonical one.
     public static IReadOnlyList<LabAnalyteDefinition> All { get; } =
     [
         new(LabAnalyte.Hemoglobin, "Hemoglobin", "718-7", "g/dL", new(12.0m, 17.5m), 2m, 25m,
-            new Dictionary<string, decimal> { ["g/L"] = 0.1m, ["mmol/L"] = 1.611m }),
+            new Dictionary<string, decimal> { ["g/L"] = 0.1m, ["mmol/L"] = 1.611m }) { AlternativeLoincCodes = ["30350-3"] },
         new(LabAnalyte.Neutrophils, "Neutrophils", "751-8", "10*3/uL", new(1.8m, 7.7m), 0m, 100m,
-            new Dictionary<string, decimal> { ["10*9/L"] = 1m, ["/uL"] = 0.001m }),
+            new Dictionary<string, decimal> { ["10*9/L"] = 1m, ["/uL"] = 0.001m }) { AlternativeLoincCodes = ["26499-4"] },
         new(LabAnalyte.Platelets, "Platelets", "777-3", "10*3/uL", new(150m, 400m), 1m, 2000m,
-            new Dictionary<string, decimal> { ["10*9/L"] = 1m }),
+            new Dictionary<string, decimal> { ["10*9/L"] = 1m }) { AlternativeLoincCodes = ["26515-7"] },
         new(LabAnalyte.Creatinine, "Creatinine", "2160-0", "mg/dL", new(0.6m, 1.3m), 0.1m, 20m,
-            new Dictionary<string, decimal> { ["umol/L"] = 1m / 88.42m }),
-        new(LabAnalyte.AlanineAminotransferase, "ALT", "1742-6", "U/L", new(7m, 56m), 1m, 5000m, new Dictionary<string, decimal>()),
-        new(LabAnalyte.AspartateAminotransferase, "AST", "1920-8", "U/L", new(10m, 40m), 1m, 5000m, new Dictionary<string, decimal>()),
+            new Dictionary<string, decimal> { ["umol/L"] = 1m / 88.42m }) { AlternativeLoincCodes = ["38483-4", "14682-9", "77140-2"] },
+        // U/L and [IU]/L are different UCUM atoms, but labs use both for enzyme activity in international units: read as equal.
+        new(LabAnalyte.AlanineAminotransferase, "ALT", "1742-6", "U/L", new(7m, 56m), 1m, 5000m, EnzymeUnits) { AlternativeLoincCodes = ["1743-4", "1744-2", "76625-3"] },
+        new(LabAnalyte.AspartateAminotransferase, "AST", "1920-8", "U/L", new(10m, 40m), 1m, 5000m, EnzymeUnits) { AlternativeLoincCodes = ["30239-8"] },
         new(LabAnalyte.TotalBilirubin, "Bilirubin (total)", "1975-2", "mg/dL", new(0.1m, 1.2m), 0.05m, 40m,
-            new Dictionary<string, decimal> { ["umol/L"] = 1m / 17.104m }),
+            new Dictionary<string, decimal> { ["umol/L"] = 1m / 17.104m }) { AlternativeLoincCodes = ["42719-5", "59828-4"] },
         new(LabAnalyte.Albumin, "Albumin", "1751-7", "g/dL", new(3.5m, 5.0m), 1m, 7m,
             new Dictionary<string, decimal> { ["g/L"] = 0.1m }),
-        new(LabAnalyte.LactateDehydrogenase, "LDH", "2532-0", "U/L", new(140m, 280m), 20m, 10000m, new Dictionary<string, decimal>()),
+        new(LabAnalyte.LactateDehydrogenase, "LDH", "2532-0", "U/L", new(140m, 280m), 20m, 10000m, EnzymeUnits),
         new(LabAnalyte.CarcinoembryonicAntigen, "CEA", "2039-6", "ng/mL", new(0m, 3.0m), 0m, 10000m,
             new Dictionary<string, decimal> { ["ug/L"] = 1m }),
         new(LabAnalyte.Ca125, "CA-125", "10334-1", "U/mL", new(0m, 35m), 0m, 50000m,
@@ -259,5 +278,19 @@ public static class LabAnalytes
 
     public static LabAnalyteDefinition Of(LabAnalyte analyte) => All.First(a => a.Analyte == analyte);
 
-    public static LabAnalyteDefinition? ByLoinc(string? code) => All.FirstOrDefault(a => a.LoincCode == code);
+    public static LabAnalyteDefinition? ByLoinc(string? code) =>
+        code is null ? null : All.FirstOrDefault(a => a.LoincCode == code || a.AlternativeLoincCodes.Contains(code, StringComparer.Ordinal));
+
+    /// <summary>
+    /// A unit as labs write it, in UCUM's canonical spelling: UCUM defines both "l" and "L" as the litre (so g/dl is g/dL and
+    /// 10*3/ul is 10*3/uL), "10^9/L" is the common way of writing 10*9/L, and µ is u.
+    /// </summary>
+    public static string NormalizeUnit(string unit)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
+        var u = unit.Trim().Replace('µ', 'u').Replace("10^", "10*", StringComparison.Ordinal).Replace("x10*", "10*", StringComparison.OrdinalIgnoreCase);
+        return u.EndsWith('l') && (u.Length == 1 || !char.IsAsciiLetter(u[^2]) || u[^2] is 'd' or 'u' or 'm' or 'n')
+            ? u[..^1] + "L"
+            : u;
+    }
 }

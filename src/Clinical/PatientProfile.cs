@@ -137,10 +137,10 @@ public sealed record GenomicVariant(
     public bool IsUncertainSignificance => Significance == ClinicalSignificance.UncertainSignificance;
 }
 
-/// <summary>A gene fusion (structural variant), e.g. EML4::ALK.</summary>
+/// <summary>A gene fusion (structural variant), e.g. EML4::ALK. <see cref="FivePrimeGene"/> is empty when the report names one gene.</summary>
 public sealed record GeneFusion(string FivePrimeGene, string ThreePrimeGene, SourceReference Source)
 {
-    public string Label => FivePrimeGene + "::" + ThreePrimeGene;
+    public string Label => FivePrimeGene.Length == 0 ? ThreePrimeGene + " fusion (partner not reported)" : FivePrimeGene + "::" + ThreePrimeGene;
 }
 
 public enum CopyNumberChange

@@ -18,12 +18,19 @@ internal static class FhirElementReading
         MedicationStatement m => m.Subject,
         MedicationRequest m => m.Subject,
         DiagnosticReport d => d.Subject,
+        Procedure p => p.Subject,
+        MedicationAdministration a => a.Subject,
+        Specimen s => s.Subject,
         _ => null,
     };
 
     /// <summary>Whether the mapper reads this resource type as part of a patient's record.</summary>
     public static bool IsPatientScoped(Resource resource) =>
-        resource is Condition or Observation or MedicationStatement or MedicationRequest or DiagnosticReport;
+        resource is Condition or Observation or MedicationStatement or MedicationRequest or DiagnosticReport or Procedure or MedicationAdministration or Specimen;
+
+    /// <summary>Whether meta.profile claims the profile (a version suffix <c>|4.0.0</c> is ignored).</summary>
+    public static bool HasProfile(Resource resource, string profile) =>
+        resource.Meta?.Profile?.Any(p => p?.Split('|')[0] == profile) == true;
 
     public static bool Has(CodeableConcept? concept, string system, string code) =>
         concept?.Coding?.Any(c => c.System == system && c.Code == code) == true;

@@ -89,7 +89,7 @@ public sealed class PatientProfileMapperTests
         Assert.Equal(CancerType.Other, profile.PrimaryCancer!.CancerType);
         Assert.Null(profile.Stage);
         Assert.Null(profile.Demographics.BirthDate);
-        Assert.Contains(profile.DataQuality, i => i.Message.Contains("model does not know", StringComparison.Ordinal));
+        Assert.Contains(profile.DataQuality, i => i.Message.Contains("not in the portal's cancer-type table", StringComparison.Ordinal));
         Assert.Contains(profile.DataQuality, i => i.Message.Contains("stage group the portal cannot read", StringComparison.Ordinal));
         Assert.Contains(profile.DataQuality, i => i.Message.Contains("birth date", StringComparison.Ordinal));
     }
@@ -100,10 +100,10 @@ public sealed class PatientProfileMapperTests
         var record = new RecordBuilder("p5").Patient();
         record.Variant("EGFR", "NM_005228.5:c.2573T>G", "NP_005219.2:p.(Leu858Arg)", 0.31m);
         record.Variant("DPYD", "NM_000110.4:c.1905+1G>A", null, 50m, LoincCodes.GermlineAnswer); // VAF given in percent
-        var fusion = record.Observation(LoincCodes.GeneticVariantAssessment, null);
+        var fusion = record.Observation(LoincCodes.GeneticVariantAssessment, RecordBuilder.Present);
         fusion.Component.Add(RecordBuilder.Component(LoincCodes.GeneStudied, new CodeableConcept(CodeSystems.Hgnc, "HGNC:1316", "EML4")));
         fusion.Component.Add(RecordBuilder.Component(LoincCodes.GeneStudied, new CodeableConcept(CodeSystems.Hgnc, "HGNC:427", "ALK")));
-        var cnv = record.Observation(LoincCodes.GeneticVariantAssessment, null);
+        var cnv = record.Observation(LoincCodes.GeneticVariantAssessment, RecordBuilder.Present);
         cnv.Component.Add(RecordBuilder.Component(LoincCodes.GeneStudied, new CodeableConcept(CodeSystems.Hgnc, "HGNC:3430", "ERBB2")));
         cnv.Component.Add(RecordBuilder.Component(LoincCodes.CopyNumber, new Quantity(12, "1")));
         record.Observation(LoincCodes.TumorMutationalBurden, new Quantity(14.2m, "1/1000000{Base}"));

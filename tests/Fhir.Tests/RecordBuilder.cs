@@ -108,6 +108,160 @@ internal sealed class RecordBuilder(string patientId)
         return statement;
     }
 
+    /// <summary>Genomics Reporting variant assessment answers (LL1971-2).</summary>
+    public static CodeableConcept Present => new(CodeSystems.Loinc, LoincCodes.PresentAnswer, "Present");
+
+    public static CodeableConcept Absent => new(CodeSystems.Loinc, LoincCodes.AbsentAnswer, "Absent");
+
+    public static Extension Intent(string snomed, string display) =>
+        new(FhirProfiles.ProcedureIntent, new CodeableConcept(CodeSystems.Snomed, snomed, display));
+
+    /// <summary>A Condition as mCODE profiles it: codings (system, code), optional profile, body site, histology and related primary.</summary>
+    public Condition Condition(IEnumerable<(string System, string Code)> codings, string? profile = null, string? text = null, string onset = "2023-01-10",
+        string? histologyIcdO3 = null, string? relatedPrimaryId = null, string? clinicalStatus = null)
+    {
+        var condition = new Condition
+        {
+            Id = NextId("cond"),
+            Subject = Subject,
+            Code = new CodeableConcept { Coding = [.. codings.Select(c => new Coding(c.System, c.Code))], Text = text },
+            Onset = new FhirDateTime(onset),
+            VerificationStatus = new CodeableConcept(CodeSystems.ConditionVerification, "confirmed"),
+        };
+        if (clinicalStatus is not null)
+        {
+            condition.ClinicalStatus = new CodeableConcept(CodeSystems.ConditionClinical, clinicalStatus);
+        }
+
+        if (profile is not null)
+        {
+            condition.Meta = new Meta { Profile = [profile] };
+        }
+
+        if (histologyIcdO3 is not null)
+        {
+            condition.Extension.Add(new Extension(FhirProfiles.HistologyMorphologyBehavior, new CodeableConcept(CodeSystems.IcdO3, histologyIcdO3)));
+        }
+
+        if (relatedPrimaryId is not null)
+        {
+            condition.Extension.Add(new Extension(FhirProfiles.ConditionRelated, new ResourceReference("Condition/" + relatedPrimaryId)));
+        }
+
+        Resources.Add(condition);
+        return condition;
+    }
+
+    /// <summary>A Genomics Reporting variant with an explicit assessment value and optional DNA change type, copy number, significance.</summary>
+    public Observation VariantResult(string gene, DataType? value, string? cHgvs = null, string? pHgvs = null, string? changeType = null,
+        decimal? copyNumber = null, string? significance = null, string geneSystem = CodeSystems.Hgnc)
+    {
+        var observation = Observation(LoincCodes.GeneticVariantAssessment, value);
+        observation.Component.Add(Component(LoincCodes.GeneStudied, new CodeableConcept(geneSystem, "HGNC:" + gene.Length, gene)));
+        if (cHgvs is not null)
+        {
+            observation.Component.Add(Component(LoincCodes.DnaChangeCHgvs, new CodeableConcept(CodeSystems.HgvsNomenclature, cHgvs)));
+        }
+
+        if (pHgvs is not null)
+        {
+            observation.Component.Add(Component(LoincCodes.AminoAcidChangePHgvs, new CodeableConcept(CodeSystems.HgvsNomenclature, pHgvs)));
+        }
+
+        if (changeType is not null)
+        {
+            observation.Component.Add(Component(LoincCodes.DnaChangeType, new CodeableConcept(CodeSystems.SequenceOntology, changeType)));
+        }
+
+        if (copyNumber is not null)
+        {
+            observation.Component.Add(Component(LoincCodes.CopyNumber, new Quantity(copyNumber.Value, "1", CodeSystems.Ucum)));
+        }
+
+        if (significance is not null)
+        {
+            observation.Component.Add(Component(LoincCodes.ClinicalSignificance, new CodeableConcept(CodeSystems.Loinc, significance)));
+        }
+
+        return observation;
+    }
+
+    /// <summary>A Genomics Reporting diagnostic implication giving a clinical significance to a variant (derivedFrom).</summary>
+    public Observation DiagnosticImplication(Observation variant, string significance)
+    {
+        var observation = Observation("unused", null);
+        observation.Code = new CodeableConcept("http://hl7.org/fhir/uv/genomics-reporting/CodeSystem/tbd-codes-cs", "diagnostic-implication");
+        observation.DerivedFrom.Add(new ResourceReference("Observation/" + variant.Id));
+        observation.Component.Add(Component(LoincCodes.ClinicalSignificance, new CodeableConcept(CodeSystems.Loinc, significance)));
+        return observation;
+    }
+
+    public MedicationRequest Request(string? rxnorm, string name, string authoredOn, MedicationRequest.MedicationrequestStatus status = MedicationRequest.MedicationrequestStatus.Completed,
+        MedicationRequest.MedicationRequestIntent intent = MedicationRequest.MedicationRequestIntent.Order, Extension? treatmentIntent = null)
+    {
+        var request = new MedicationRequest
+        {
+            Id = NextId("medrq"),
+            Status = status,
+            Intent = intent,
+            Subject = Subject,
+            Medication = rxnorm is null ? new CodeableConcept { Text = name } : new CodeableConcept(CodeSystems.RxNorm, rxnorm, name, name),
+            AuthoredOn = authoredOn,
+        };
+        if (treatmentIntent is not null)
+        {
+            request.Extension.Add(treatmentIntent);
+        }
+
+        Resources.Add(request);
+        return request;
+    }
+
+    public MedicationAdministration Administration(DataType medication, string date, MedicationRequest? request = null,
+        MedicationAdministration.MedicationAdministrationStatusCodes status = MedicationAdministration.MedicationAdministrationStatusCodes.Completed)
+    {
+        var administration = new MedicationAdministration
+        {
+            Id = NextId("medadm"),
+            Status = status,
+            Subject = Subject,
+            Medication = medication,
+            Effective = new FhirDateTime(date),
+            Request = request is null ? null : new ResourceReference("MedicationRequest/" + request.Id),
+        };
+        Resources.Add(administration);
+        return administration;
+    }
+
+    public Procedure Procedure(CodeableConcept code, string performed, string? profile = null, string? category = null, Condition? reason = null, EventStatus status = EventStatus.Completed)
+    {
+        var procedure = new Procedure
+        {
+            Id = NextId("proc"),
+            Status = status,
+            Subject = Subject,
+            Code = code,
+            Performed = new FhirDateTime(performed),
+        };
+        if (profile is not null)
+        {
+            procedure.Meta = new Meta { Profile = [profile] };
+        }
+
+        if (category is not null)
+        {
+            procedure.Category = new CodeableConcept(CodeSystems.Snomed, category);
+        }
+
+        if (reason is not null)
+        {
+            procedure.ReasonReference.Add(new ResourceReference("Condition/" + reason.Id));
+        }
+
+        Resources.Add(procedure);
+        return procedure;
+    }
+
     public static Observation.ComponentComponent Component(string loinc, DataType value) =>
         new() { Code = new CodeableConcept(CodeSystems.Loinc, loinc), Value = value };
 

@@ -20,12 +20,29 @@ public static partial class BiomarkerDefinitions
             && int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) is >= 746 and <= 759;
     }
 
+    /// <summary>
+    /// Whether a reported variant may count as an alteration (for biomarkers and model features): never a variant of
+    /// uncertain significance or a benign one, and for BRCA1/2 — where pathogenicity is the point — only a variant reported
+    /// pathogenic or likely pathogenic (LOINC 53037-8). One rule for every layer.
+    /// </summary>
+    public static bool CountsAsAlteration(GenomicVariant variant)
+    {
+        ArgumentNullException.ThrowIfNull(variant);
+        if (variant.Significance is ClinicalSignificance.UncertainSignificance or ClinicalSignificance.LikelyBenign or ClinicalSignificance.Benign)
+        {
+            return false;
+        }
+
+        return variant.Gene is not ("BRCA1" or "BRCA2")
+            || variant.Significance is ClinicalSignificance.Pathogenic or ClinicalSignificance.LikelyPathogenic;
+    }
+
     /// <summary>The catalog's biomarkers present in the profile.</summary>
     public static IReadOnlySet<BiomarkerKind> BiomarkersOf(PatientProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
         var found = new HashSet<BiomarkerKind>();
-        foreach (var variant in profile.Variants)
+        foreach (var variant in profile.Variants.Where(CountsAsAlteration))
         {
             var change = variant.ProteinChange ?? variant.CodingChange ?? string.Empty;
             switch (variant.Gene)

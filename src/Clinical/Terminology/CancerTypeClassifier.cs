@@ -103,6 +103,13 @@ public sealed class CancerTypeClassifier
         }
 
         var histology = histologies.Count == 1 ? histologies[0] : null;
+        if (site == "eye")
+        {
+            return Other(site, histology == "melanoma" || asserted.Contains(CancerType.Melanoma)
+                ? "is an uveal (eye) melanoma, a different disease from skin melanoma; the model does not cover it"
+                : "is a cancer of the eye, which the model does not cover");
+        }
+
         if (asserted.Count == 1)
         {
             var type = asserted[0];
@@ -132,10 +139,6 @@ public sealed class CancerTypeClassifier
                 return histology == "melanoma"
                     ? new(CancerConditionRole.Primary, CancerType.Melanoma, site, null)
                     : Other(site, "is a skin cancer other than melanoma, which the model does not cover");
-            case "eye":
-                return Other(site, histology == "melanoma"
-                    ? "is an uveal (eye) melanoma, a different disease from skin melanoma; the model does not cover it"
-                    : "is a cancer of the eye, which the model does not cover");
             case null when histology == "melanoma":
                 return new(CancerConditionRole.Primary, CancerType.Melanoma, null, null);
         }

@@ -16,6 +16,7 @@ public static class ClinicalTerminology
     private static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        PropertyNameCaseInsensitive = true,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         Converters = { new JsonStringEnumConverter() },
@@ -89,6 +90,12 @@ public static class ClinicalTerminology
             problems.Add("version missing.");
         }
 
+        // A section that did not load would silently classify nothing: refuse it.
+        if (snomed.Count == 0 || (file.Icd10cm?.Count ?? 0) == 0 || (file.IcdO3Morphology?.Count ?? 0) == 0)
+        {
+            problems.Add("the snomed, icd10cm and icdO3Morphology sections must each list at least one row.");
+        }
+
         if (problems.Count > 0)
         {
             throw new InvalidDataException($"{sourceName}: invalid cancer-type table:{Environment.NewLine}" + string.Join(Environment.NewLine, problems));
@@ -154,6 +161,11 @@ public static class ClinicalTerminology
             }
 
             agents.Add(new AntineoplasticAgent(row.Name, row.RxNorm, row.Atc ?? [], row.Synonyms ?? [], row.Role == "regimen-companion"));
+        }
+
+        if (agents.Count == 0)
+        {
+            problems.Add("the agents section lists no agent.");
         }
 
         if (problems.Count > 0 || string.IsNullOrWhiteSpace(file.Version))

@@ -133,7 +133,8 @@ public sealed record WhatIfScenario
                     Toggle(variants, present, v => v.Gene == "BRAF" && (v.ProteinChange ?? string.Empty).Contains("V600E", StringComparison.Ordinal), () => Variant("BRAF", "HGNC:1097", "c.1799T>A", "p.V600E"));
                     break;
                 case BiomarkerKind.BrcaPathogenic:
-                    Toggle(variants, present, v => v.Gene is "BRCA1" or "BRCA2", () => Variant("BRCA2", "HGNC:1101", "c.5946del", "p.S1982fs"));
+                    Toggle(variants, present, v => v.Gene is "BRCA1" or "BRCA2" && BiomarkerDefinitions.CountsAsAlteration(v),
+                        () => Variant("BRCA2", "HGNC:1101", "c.5946del", "p.S1982fs") with { Significance = ClinicalSignificance.Pathogenic });
                     break;
                 case BiomarkerKind.AlkFusion:
                     Toggle(fusions, present, f => f.FivePrimeGene == "ALK" || f.ThreePrimeGene == "ALK", () => new GeneFusion("EML4", "ALK", Source));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Precision.Clinical;
+using Precision.Clinical.Catalog;
 using Precision.Inference.Features;
 
 namespace Precision.Inference.Explanations;
@@ -213,7 +214,7 @@ public static class ExplanationPlayers
             return Player(gene + " " + phenotype.ToLowerInvariant(), pharmacogenes.Select(p => p.Source), PlayerKind.Pharmacogene);
         }
 
-        var variants = profile.Variants.Where(v => v.Gene == gene).ToList();
+        var variants = profile.Variants.Where(v => v.Gene == gene && BiomarkerDefinitions.CountsAsAlteration(v)).ToList();
         return Player(variants.Count > 0 ? string.Join(", ", variants.Select(v => v.Label).Distinct()) : group, variants.Select(v => v.Source));
     }
 

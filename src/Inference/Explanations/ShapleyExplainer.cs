@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using Precision.Clinical;
+using Precision.Clinical.Catalog;
 using Precision.Inference.Features;
 using Precision.Inference.Runtime;
 
@@ -167,7 +168,12 @@ public sealed class ShapleyExplainer
     {
         var genes = ExplanationPlayers.KnownGenes(Schema);
         var notes = new List<ExplanationNote>();
-        foreach (var variant in profile.Variants.Where(v => !genes.Contains(v.Gene)))
+        foreach (var variant in profile.Variants.Where(v => !BiomarkerDefinitions.CountsAsAlteration(v)))
+        {
+            notes.Add(new ExplanationNote(ExplanationNoteSeverity.Information, $"{variant.Label}: not counted as an alteration ({(variant.IsUncertainSignificance ? "uncertain significance" : "not reported pathogenic")}); not part of this explanation.", variant.Source));
+        }
+
+        foreach (var variant in profile.Variants.Where(v => !genes.Contains(v.Gene) && BiomarkerDefinitions.CountsAsAlteration(v)))
         {
             notes.Add(new ExplanationNote(ExplanationNoteSeverity.Information, $"{variant.Label}: the model has no feature for {variant.Gene}; not part of this explanation.", variant.Source));
         }
@@ -182,7 +188,8 @@ public sealed class ShapleyExplainer
             notes.Add(new ExplanationNote(ExplanationNoteSeverity.Information, $"{alteration.Label}: the model has no feature for it; not part of this explanation.", alteration.Source));
         }
 
-        foreach (var issue in profile.DataQuality)
+        // Warnings and errors only: everything else not used is on the Data quality tab.
+        foreach (var issue in profile.DataQuality.Where(i => i.Severity != DataQualitySeverity.Information))
         {
             notes.Add(new ExplanationNote(
                 issue.Severity == DataQualitySeverity.Information ? ExplanationNoteSeverity.Information : ExplanationNoteSeverity.Warning,

@@ -181,8 +181,9 @@ public sealed class PatientFeaturizer
             return lab;
         }
 
+        // Variants of uncertain significance, benign ones and BRCA variants not reported pathogenic never count.
         public bool HasVariant(string gene, Func<string, bool> protein) =>
-            Profile.Variants.Any(v => v.Gene == gene && protein(v.ProteinChange ?? v.CodingChange ?? string.Empty));
+            Profile.Variants.Any(v => v.Gene == gene && BiomarkerDefinitions.CountsAsAlteration(v) && protein(v.ProteinChange ?? v.CodingChange ?? string.Empty));
 
         public bool Phenotype(string gene, string word) =>
             Profile.Pharmacogenomics.Any(p => p.Gene == gene && (p.Phenotype?.Contains(word, StringComparison.OrdinalIgnoreCase) ?? false));

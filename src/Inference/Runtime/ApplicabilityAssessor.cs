@@ -133,6 +133,11 @@ public sealed class ApplicabilityAssessor
     {
         var ranges = reference.FeatureRanges ?? [];
         var labs = LatestLabs(profile, asOf).ToDictionary(l => l.Analyte);
+        var missing = _features.Select((f, i) => (f, i))
+            .Where(p => p.f.Name.EndsWith("_missing", StringComparison.Ordinal)
+                && (p.i < features.Clinical.Length ? features.Clinical[p.i] : features.Genomic[p.i - features.Clinical.Length]) > 0)
+            .Select(p => p.f.FactGroup)
+            .ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < _features.Length && i < ranges.Count; i++)
         {
             var definition = _features[i];
@@ -143,6 +148,11 @@ public sealed class ApplicabilityAssessor
 
             var range = ranges[i];
             var value = i < features.Clinical.Length ? features.Clinical[i] : features.Genomic[i - features.Clinical.Length];
+            if (!definition.Name.EndsWith("_missing", StringComparison.Ordinal) && missing.Contains(definition.FactGroup))
+            {
+                continue; // a fact not recorded has a placeholder value, not a value to judge ("TMB 0" for a patient never tested)
+            }
+
             if (value >= range.Min && value <= range.Max)
             {
                 continue;
