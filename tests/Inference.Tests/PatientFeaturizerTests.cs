@@ -89,6 +89,25 @@ public sealed class PatientFeaturizerTests
     }
 
     [Fact]
+    public void Variants_of_uncertain_significance_and_brca_variants_not_reported_pathogenic_are_never_features()
+    {
+        var source = new SourceReference("Observation", "v");
+        GenomicVariant Brca(ClinicalSignificance significance) => new("BRCA2", "HGNC:1101", "c.1000A>G", "p.I334V", 0.5m, GenomicSourceClass.Germline, source) { Significance = significance };
+        GenomicVariant Tp53(ClinicalSignificance significance) => new("TP53", "HGNC:11998", "c.524G>A", "p.R175H", 0.3m, GenomicSourceClass.Somatic, source) { Significance = significance };
+        var asOf = new DateOnly(2025, 1, 1);
+
+        float Feature(string name, params GenomicVariant[] variants) => Genomic(_featurizer.Featurize(Profile() with { Variants = variants }, asOf, 0), name);
+
+        Assert.Equal(1f, Feature("brca2_variant", Brca(ClinicalSignificance.Pathogenic)));
+        Assert.Equal(1f, Feature("brca2_variant", Brca(ClinicalSignificance.LikelyPathogenic)));
+        Assert.Equal(0f, Feature("brca2_variant", Brca(ClinicalSignificance.UncertainSignificance)));
+        Assert.Equal(0f, Feature("brca2_variant", Brca(ClinicalSignificance.NotReported)));
+        Assert.Equal(1f, Feature("tp53_variant", Tp53(ClinicalSignificance.NotReported)));
+        Assert.Equal(0f, Feature("tp53_variant", Tp53(ClinicalSignificance.UncertainSignificance)));
+        Assert.Equal(0f, Feature("tp53_variant", Tp53(ClinicalSignificance.LikelyBenign)));
+    }
+
+    [Fact]
     public void Therapies_are_one_hot_and_an_unknown_therapy_is_refused_by_name()
     {
         var vector = _featurizer.EncodeTherapy("osimertinib");

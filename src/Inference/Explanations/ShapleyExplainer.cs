@@ -188,8 +188,7 @@ public sealed class ShapleyExplainer
             notes.Add(new ExplanationNote(ExplanationNoteSeverity.Information, $"{alteration.Label}: the model has no feature for it; not part of this explanation.", alteration.Source));
         }
 
-        // Warnings and errors only: everything else not used is on the Data quality tab.
-        foreach (var issue in profile.DataQuality.Where(i => i.Severity != DataQualitySeverity.Information))
+        foreach (var issue in profile.DataQuality)
         {
             notes.Add(new ExplanationNote(
                 issue.Severity == DataQualitySeverity.Information ? ExplanationNoteSeverity.Information : ExplanationNoteSeverity.Warning,

@@ -156,6 +156,23 @@ public sealed class EfficacyPredictorTests(ModelFixture fixture)
     }
 
     [Fact]
+    public void A_fact_not_recorded_is_not_judged_as_a_value_outside_the_training_range()
+    {
+        // Without a TMB result the featurizer's TMB value is a placeholder; "TMB 0 is outside the training range" would be false.
+        var (profile, line) = FirstLines().First(f => f.Profile.TumorMutationalBurden is not null);
+        var untested = profile with { TumorMutationalBurden = null, PdL1 = null, TCellInflamedSignature = null };
+
+        foreach (var predictor in new[] { fixture.Predictor })
+        {
+            var prediction = predictor.PredictAtLineStart(untested, line).Prediction!;
+            var reasons = prediction.Applicability.Reasons.Select(r => r.Message).ToList();
+            Assert.DoesNotContain(reasons, m => m.Contains("outside the training range", StringComparison.Ordinal)
+                && (m.StartsWith("TMB", StringComparison.Ordinal) || m.StartsWith("PD-L1", StringComparison.Ordinal) || m.StartsWith("T-cell-inflamed", StringComparison.Ordinal)));
+            Assert.True(reasons.Contains("TMB is not recorded; every training patient had it."), string.Join(" | ", reasons));
+        }
+    }
+
+    [Fact]
     public void An_absurd_creatinine_is_out_of_distribution_naming_the_value_and_the_training_range()
     {
         var (profile, line) = FirstLines().First(f => f.Line.StartedOn is not null);
