@@ -18,12 +18,16 @@ internal static class FhirElementReading
         MedicationStatement m => m.Subject,
         MedicationRequest m => m.Subject,
         DiagnosticReport d => d.Subject,
+        Procedure p => p.Subject,
+        MedicationAdministration m => m.Subject,
+        Specimen s => s.Subject,
         _ => null,
     };
 
     /// <summary>Whether the mapper reads this resource type as part of a patient's record.</summary>
     public static bool IsPatientScoped(Resource resource) =>
-        resource is Condition or Observation or MedicationStatement or MedicationRequest or DiagnosticReport;
+        resource is Condition or Observation or MedicationStatement or MedicationRequest or DiagnosticReport
+            or Procedure or MedicationAdministration or Specimen;
 
     public static bool Has(CodeableConcept? concept, string system, string code) =>
         concept?.Coding?.Any(c => c.System == system && c.Code == code) == true;
