@@ -9,7 +9,7 @@ namespace Precision.Fhir.Tests;
 /// definitions, not copied from the IGs' example instances. Used by the ndjson source tests and, linked, by the REST
 /// source tests against the FHIR sandbox.
 /// </summary>
-internal sealed class McodeRecords(string patientId)
+public sealed class McodeRecords(string patientId)
 {
     private const string GenomicsTbd = "http://hl7.org/fhir/uv/genomics-reporting/CodeSystem/tbd-codes-cs";
     private const string ConditionCategory = "http://terminology.hl7.org/CodeSystem/condition-category";
