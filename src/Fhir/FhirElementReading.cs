@@ -19,14 +19,15 @@ internal static class FhirElementReading
         MedicationRequest m => m.Subject,
         DiagnosticReport d => d.Subject,
         Procedure p => p.Subject,
-        MedicationAdministration a => a.Subject,
+        MedicationAdministration m => m.Subject,
         Specimen s => s.Subject,
         _ => null,
     };
 
     /// <summary>Whether the mapper reads this resource type as part of a patient's record.</summary>
     public static bool IsPatientScoped(Resource resource) =>
-        resource is Condition or Observation or MedicationStatement or MedicationRequest or DiagnosticReport or Procedure or MedicationAdministration or Specimen;
+        resource is Condition or Observation or MedicationStatement or MedicationRequest or DiagnosticReport
+            or Procedure or MedicationAdministration or Specimen;
 
     /// <summary>Whether meta.profile claims the profile (a version suffix <c>|4.0.0</c> is ignored).</summary>
     public static bool HasProfile(Resource resource, string profile) =>

@@ -7,10 +7,16 @@ namespace Precision.Fhir;
 
 /// <summary>
 /// Reads a FHIR Bulk Data export (one <c>Type.ndjson</c> file per resource type) into memory once and serves
-/// patients from it. Lines that do not parse are skipped and counted; they never stop the others loading.
+/// patients from it. Resources are filed under the patient their subject names; those naming no patient (Medications,
+/// Observations reported without a subject) are kept by type and id and join a patient's record when that record points
+/// at them (<see cref="RecordReferences"/>, as the REST source does). Lines that do not parse or are longer than
+/// <see cref="MaxLineBytes"/> are skipped and counted; they never stop the others loading.
 /// </summary>
 public sealed class NdjsonPatientSource : IFhirPatientSource
 {
+    /// <summary>The longest ndjson line read (8 MiB); a longer one is skipped as a load problem without being held in memory.</summary>
+    public const int MaxLineBytes = 8 * 1024 * 1024;
+
     private readonly string _directory;
     private readonly ILogger _logger;
     private readonly Lazy<Task<Index>> _index;
@@ -51,6 +57,11 @@ public sealed class NdjsonPatientSource : IFhirPatientSource
             resources.AddRange(related);
         }
 
+        // Nothing here is asynchronous: the referenced resources are looked up in the index.
+        var referenced = await RecordReferences.FollowAsync(resources, patientId, baseUrl: null, (type, ids) =>
+            System.Threading.Tasks.Task.FromResult<IReadOnlyList<Resource>>(
+                [.. ids.Select(id => index.WithoutPatient.GetValueOrDefault(type + "/" + id)).OfType<Resource>()])).ConfigureAwait(false);
+        resources.AddRange(referenced);
         return new FhirPatientRecord(patientId, resources, [query]);
     }
 
@@ -83,14 +94,19 @@ public sealed class NdjsonPatientSource : IFhirPatientSource
         var deserializer = new FhirJsonDeserializer(new DeserializerSettings().UsingMode(DeserializationMode.Recoverable));
         var patients = new Dictionary<string, Patient>(StringComparer.Ordinal);
         var byPatient = new Dictionary<string, List<Resource>>(StringComparer.Ordinal);
+        var withoutPatient = new Dictionary<string, Resource>(StringComparer.Ordinal);
         var problems = new List<string>();
         foreach (var file in Directory.EnumerateFiles(_directory, "*.ndjson").Order(StringComparer.Ordinal))
         {
-            var lineNumber = 0;
-            foreach (var line in await File.ReadAllLinesAsync(file).ConfigureAwait(false))
+            await foreach (var line in ReadLinesAsync(file).ConfigureAwait(false))
             {
-                lineNumber++;
-                if (string.IsNullOrWhiteSpace(line))
+                if (line.Text is null)
+                {
+                    problems.Add($"{Path.GetFileName(file)}:{line.Number}: longer than {MaxLineBytes / (1024 * 1024)} MiB ({MaxLineBytes} bytes); skipped.");
+                    continue;
+                }
+
+                if (string.IsNullOrWhiteSpace(line.Text))
                 {
                     continue;
                 }
@@ -98,11 +114,11 @@ public sealed class NdjsonPatientSource : IFhirPatientSource
                 Resource? resource;
                 try
                 {
-                    resource = deserializer.DeserializeResource(line);
+                    resource = deserializer.DeserializeResource(line.Text);
                 }
                 catch (Exception ex) when (ex is DeserializationFailedException or System.Text.Json.JsonException or FormatException)
                 {
-                    problems.Add($"{Path.GetFileName(file)}:{lineNumber}: not a readable FHIR resource ({ex.GetType().Name}).");
+                    problems.Add($"{Path.GetFileName(file)}:{line.Number}: not a readable FHIR resource ({ex.GetType().Name}).");
                     continue;
                 }
 
@@ -119,6 +135,12 @@ public sealed class NdjsonPatientSource : IFhirPatientSource
 
                     list.Add(resource);
                 }
+                else if (resource is Observation or Medication && resource.Id is not null && RecordReferences.NamesNoSubject(resource))
+                {
+                    // No subject at all (one naming a Group, a Device or a patient only by identifier does not qualify): it
+                    // joins whichever patient's record points at it.
+                    withoutPatient[RecordReferences.Key(resource)] = resource;
+                }
             }
         }
 
@@ -132,25 +154,112 @@ public sealed class NdjsonPatientSource : IFhirPatientSource
             .OrderBy(s => s.DisplayName, StringComparer.OrdinalIgnoreCase)
             .ThenBy(s => s.PatientId, StringComparer.Ordinal)
             .ToList();
-        return new Index(patients, byPatient, summaries, problems);
+        return new Index(patients, byPatient, withoutPatient, summaries, problems);
+    }
+
+    /// <summary>
+    /// The file's lines, numbered from 1, as UTF-8 text; a line over <see cref="MaxLineBytes"/> comes back with null text
+    /// and is never held whole (the rest of it is read past up to its newline).
+    /// </summary>
+    private static async IAsyncEnumerable<(int Number, string? Text)> ReadLinesAsync(string file)
+    {
+        var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[64 * 1024];
+            var line = new MemoryStream();
+            var tooLong = false;
+            var number = 0;
+            int read;
+            while ((read = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+            {
+                var start = 0;
+                while (start < read)
+                {
+                    var newline = Array.IndexOf(buffer, (byte)'\n', start, read - start);
+                    var end = newline < 0 ? read : newline;
+                    if (!tooLong)
+                    {
+                        if (line.Length + (end - start) > MaxLineBytes + 1)
+                        {
+                            tooLong = true; // +1 above leaves room for a '\r' before the newline
+                            line.SetLength(0);
+                        }
+                        else
+                        {
+                            line.Write(buffer, start, end - start);
+                        }
+                    }
+
+                    if (newline < 0)
+                    {
+                        break;
+                    }
+
+                    number++;
+                    yield return (number, Decode(line, tooLong, atFileStart: number == 1));
+                    line.SetLength(0);
+                    tooLong = false;
+                    start = newline + 1;
+                }
+            }
+
+            if (line.Length > 0 || tooLong)
+            {
+                number++;
+                yield return (number, Decode(line, tooLong, atFileStart: number == 1));
+            }
+        }
+    }
+
+    private static string? Decode(MemoryStream line, bool tooLong, bool atFileStart)
+    {
+        var bytes = line.GetBuffer().AsSpan(0, (int)line.Length);
+        if (atFileStart && bytes.StartsWith("\uFEFF"u8))
+        {
+            bytes = bytes[3..]; // a UTF-8 byte order mark at the start of the file
+        }
+
+        if (bytes.EndsWith("\r"u8))
+        {
+            bytes = bytes[..^1];
+        }
+
+        return tooLong || bytes.Length > MaxLineBytes ? null : System.Text.Encoding.UTF8.GetString(bytes);
     }
 
     internal static PatientSummary Summarize(Patient patient, IEnumerable<Resource> related)
     {
         // The same mapper as the patient page, restricted to the patient and conditions: one reading of the record.
+        // Both sources' lists (filtered or not) come through here, so the list shows what the patient page shows.
         var profile = new PatientProfileMapper().Map(patient.Id!, related.OfType<Condition>().Cast<Resource>().Prepend(patient));
+        var primary = profile.PrimaryCancer;
         return new PatientSummary(patient.Id!, profile.Demographics.DisplayName, profile.Demographics.MedicalRecordNumber,
-            profile.Demographics.BirthDate, profile.Demographics.Sex, profile.PrimaryCancer?.CancerType);
+            profile.Demographics.BirthDate, profile.Demographics.Sex, primary?.CancerType, primary?.DisplayName);
     }
 
-    internal static string? PatientIdOf(Resource resource) =>
-        FhirElementReading.SubjectOf(resource)?.Reference is { } reference && reference.StartsWith("Patient/", StringComparison.Ordinal)
-            ? reference["Patient/".Length..]
-            : null;
+    /// <summary>The id of the patient a resource's subject names (<c>Patient/id</c>, or an absolute URL ending so, as the mapper reads it).</summary>
+    internal static string? PatientIdOf(Resource resource)
+    {
+        if (FhirElementReading.SubjectOf(resource)?.Reference is not { } reference)
+        {
+            return null;
+        }
+
+        var at = reference.LastIndexOf("Patient/", StringComparison.Ordinal);
+        if (at < 0 || (at > 0 && reference[at - 1] != '/'))
+        {
+            return null;
+        }
+
+        var id = reference[(at + "Patient/".Length)..];
+        return id.Length > 0 && !id.Contains('/', StringComparison.Ordinal) ? id : null;
+    }
 
     private sealed record Index(
         Dictionary<string, Patient> Patients,
         Dictionary<string, List<Resource>> ByPatient,
+        Dictionary<string, Resource> WithoutPatient,
         List<PatientSummary> Summaries,
         List<string> Problems);
 }

@@ -63,6 +63,9 @@ public static class PatientRecordsExtensions
             : fhir.TotalTimeout < fhir.AttemptTimeout ? "Fhir:TotalTimeout must be at least Fhir:AttemptTimeout."
             : fhir.MaxRetries is < 0 or > 10 ? "Fhir:MaxRetries must be between 0 and 10."
             : fhir.SearchPageSize is < 1 or > 1000 ? "Fhir:SearchPageSize must be between 1 and 1000."
+            : fhir.MaxResponseBytes is < 65_536 or > 1_073_741_824 ? "Fhir:MaxResponseBytes must be between 65536 (64 KiB) and 1073741824 (1 GiB)."
+            : fhir.MaxResourcesPerPatient is < 100 or > 1_000_000 ? "Fhir:MaxResourcesPerPatient must be between 100 and 1000000."
+            : fhir.MaxPatientsScanned is < 100 or > 100_000 ? "Fhir:MaxPatientsScanned must be between 100 and 100000."
             : fhir.TokenEndpoint is not null && !IsHttpUrl(fhir.TokenEndpoint) ? $"Fhir:TokenEndpoint '{fhir.TokenEndpoint}' must be an absolute http(s) URL."
             : fhir.TokenEndpoint is not null && (string.IsNullOrWhiteSpace(fhir.ClientId) || string.IsNullOrWhiteSpace(fhir.ClientSecret)) ? "Fhir:TokenEndpoint is set, so Fhir:ClientId and Fhir:ClientSecret are required."
             : demoCohort.PatientCount is < 1 or > 100_000 ? $"DemoCohort:PatientCount must be between 1 and 100000 (it is {demoCohort.PatientCount})."
@@ -97,6 +100,8 @@ public static class PatientRecordsExtensions
                 http.AddHttpMessageHandler<ClientCredentialsTokenHandler>();
             }
 
+            // Outside the retries: a response over the limit fails once, with a message naming Fhir:MaxResponseBytes.
+            http.AddHttpMessageHandler(() => new FhirResponseSizeLimitHandler(options.MaxResponseBytes));
             http.AddResilienceHandler("fhir-resilience", pipeline =>
             {
                 pipeline.AddTimeout(options.TotalTimeout);

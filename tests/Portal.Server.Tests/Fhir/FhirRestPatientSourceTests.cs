@@ -40,7 +40,7 @@ public sealed class FhirRestPatientSourceTests(SharedFhirSandbox shared) : IAsyn
 
             var record = await rest.ReadAsync(Alice);
             Assert.Contains(record.Queries, q => q.StartsWith("GET Observation?patient=Patient/" + Alice, StringComparison.Ordinal));
-            Assert.Equal(6, record.Queries.Count);
+            Assert.Equal(1 + 8, record.Queries.Count); // the Patient, then one search per type; every referenced Observation names Alice
         }
         finally
         {
@@ -208,7 +208,7 @@ public sealed class FhirRestPatientSourceTests(SharedFhirSandbox shared) : IAsyn
         Directory.CreateDirectory(directory);
         using var client = shared.Sandbox.CreateClient();
         var deserializer = new FhirJsonDeserializer();
-        foreach (var type in new[] { "Patient", "Condition", "Observation", "MedicationStatement", "MedicationRequest", "DiagnosticReport" })
+        foreach (var type in new[] { "Patient", "Condition", "Observation", "MedicationStatement", "MedicationRequest", "MedicationAdministration", "DiagnosticReport", "Procedure", "Specimen", "Medication" })
         {
             var json = await client.GetStringAsync(new Uri(shared.Sandbox.BaseUrl, type + "?_count=1000"));
             var bundle = (Bundle)deserializer.DeserializeResource(json);

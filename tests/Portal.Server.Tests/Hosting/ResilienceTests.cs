@@ -108,6 +108,9 @@ public sealed class ResilienceTests
     [InlineData("Fhir:BaseUrl", "ftp://fhir.example.org/", "must be an absolute http(s) URL")]
     [InlineData("Fhir:AttemptTimeout", "not-a-timespan", "The Fhir settings could not be read")]
     [InlineData("Fhir:MaxRetries", "99", "Fhir:MaxRetries must be between 0 and 10")]
+    [InlineData("Fhir:MaxResponseBytes", "1000", "Fhir:MaxResponseBytes must be between 65536 (64 KiB) and 1073741824 (1 GiB)")]
+    [InlineData("Fhir:MaxResourcesPerPatient", "0", "Fhir:MaxResourcesPerPatient must be between 100 and 1000000")]
+    [InlineData("Fhir:MaxPatientsScanned", "100001", "Fhir:MaxPatientsScanned must be between 100 and 100000")]
     [InlineData("Fhir:TokenEndpoint", "https://auth.example.org/token", "Fhir:ClientId and Fhir:ClientSecret are required")]
     [InlineData("DemoCohort:PatientCount", "0", "DemoCohort:PatientCount must be between 1 and 100000")]
     public async Task Invalid_patient_record_settings_are_refused_at_start_naming_the_setting(string key, string value, string message)
