@@ -65,10 +65,14 @@ public static class RecordFormat
     {
         ArgumentNullException.ThrowIfNull(cnv);
         var copies = cnv.CopyNumber is { } n ? string.Create(CultureInfo.InvariantCulture, $" ({n:0.#} copies)") : string.Empty;
-        return cnv.Change == CopyNumberChange.Gain
-            ? cnv.Label + copies + string.Create(CultureInfo.InvariantCulture,
-                $" — {(cnv.CopyNumber is null ? "copy number not reported" : "below")} the amplification threshold of {CopyNumberAlteration.AmplificationThreshold:0} copies; not counted as amplification")
-            : cnv.Label + copies;
+        if (cnv.Change != CopyNumberChange.Gain)
+        {
+            return cnv.Label + copies;
+        }
+
+        return cnv.Label + copies + (cnv.CopyNumber is null
+            ? " — copy number not reported; not counted as amplification"
+            : string.Create(CultureInfo.InvariantCulture, $" — below the amplification threshold of {CopyNumberAlteration.AmplificationThreshold:0} copies; not counted as amplification"));
     }
 
     /// <summary>The diagnosis as the header and reports write it: the display name and the ICD-10 code.</summary>
