@@ -31,12 +31,22 @@ internal sealed class PatientPredictionService(
 {
     public const string TrainingData = "synthetic training data — research use only";
 
+    /// <summary>The audit problem of a refused record (<see cref="PredictionEligibility"/>).</summary>
+    public const string NotEligibleProblem = "NotEligible";
+
     /// <summary>Nearest training patients shown beside the predictions.</summary>
     private const int SimilarPatientCount = 8;
 
     public async Task<PredictionOutcome<PatientPredictions>> PredictAsync(PatientProfile profile, WhatIfScenario? scenario, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(profile);
+        var action = scenario is null ? AuditActions.PredictionCreate : AuditActions.PredictionWhatIf;
+        if (PredictionEligibility.WhyNot(profile) is { } notEligible)
+        {
+            await RecordRefusalAsync(action, profile, notEligible, cancellationToken).ConfigureAwait(false);
+            return PredictionOutcome.Failed<PatientPredictions>(notEligible);
+        }
+
         if (scenario?.Validate() is { Count: > 0 } problems)
         {
             return PredictionOutcome.Failed<PatientPredictions>(string.Join(" ", problems));
@@ -57,7 +67,6 @@ internal sealed class PatientPredictionService(
             return (prediction, neighbours);
         }, cancellationToken).ConfigureAwait(false);
 
-        var action = scenario is null ? AuditActions.PredictionCreate : AuditActions.PredictionWhatIf;
         if (result.Prediction is not { } value)
         {
             await audit.RecordAsync(new AuditEntry(action, AuditOutcome.Failure, "Patient/" + profile.PatientId, "efficacy-model",
@@ -84,6 +93,12 @@ internal sealed class PatientPredictionService(
     public async Task<PredictionOutcome<PatientExplanation>> ExplainAsync(PatientProfile profile, WhatIfScenario? scenario, IReadOnlyList<string>? therapyIds = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(profile);
+        if (PredictionEligibility.WhyNot(profile) is { } notEligible)
+        {
+            await RecordRefusalAsync(AuditActions.PredictionExplain, profile, notEligible, cancellationToken).ConfigureAwait(false);
+            return PredictionOutcome.Failed<PatientExplanation>(notEligible);
+        }
+
         if (scenario?.Validate() is { Count: > 0 } problems)
         {
             return PredictionOutcome.Failed<PatientExplanation>(string.Join(" ", problems));
@@ -173,6 +188,14 @@ internal sealed class PatientPredictionService(
                 ["modelVersion"] = model.Status.Version,
             }), cancellationToken);
     }
+
+    /// <summary>
+    /// A record <see cref="PredictionEligibility"/> refuses (deceased, no primary cancer) is recorded as a failed attempt with the
+    /// reason: no model was consulted, so no model version, inputs or outputs are written that could pass for a prediction.
+    /// </summary>
+    private Task<AuditReceipt> RecordRefusalAsync(string action, PatientProfile profile, string reason, CancellationToken cancellationToken) =>
+        audit.RecordAsync(new AuditEntry(action, AuditOutcome.Failure, "Patient/" + profile.PatientId, "efficacy-model",
+            new JsonObject { ["problem"] = NotEligibleProblem, ["message"] = reason }), cancellationToken);
 
     /// <summary>The profile to score (a what-if copy when asked; the scenario is already validated), the date and the number of lines already given.</summary>
     private (PatientProfile Subject, DateOnly AsOf, int PriorLines) Prepare(PatientProfile profile, WhatIfScenario? scenario)
