@@ -127,6 +127,31 @@ public sealed class PatientPredictionServiceTests : IAsyncLifetime
         await AssertRefusedAsync(predictions, noPrimary, reason);
     }
 
+    [Fact]
+    public async Task A_variant_of_uncertain_significance_is_not_used_for_predictions_and_a_pathogenic_one_is()
+    {
+        await using var scope = ClinicianScope();
+        var predictions = scope.ServiceProvider.GetRequiredService<IPatientPredictions>();
+        var recorded = await ProfileAsync(scope, p => p.Variants.All(v => v.Gene != "BRCA2"));
+        GenomicVariant Brca2(ClinicalSignificance significance, string id) =>
+            new("BRCA2", "HGNC:1101", "c.7397T>C", "p.V2466A", 0.48m, GenomicSourceClass.Germline, new SourceReference("Observation", id)) { Significance = significance };
+        var withVus = recorded with { Variants = [.. recorded.Variants, Brca2(ClinicalSignificance.UncertainSignificance, "brca2-vus")] };
+        var withPathogenic = recorded with { Variants = [.. recorded.Variants, Brca2(ClinicalSignificance.Pathogenic, "brca2-path")] };
+
+        var baseline = (await predictions.PredictAsync(recorded, null)).Value!;
+        var vus = (await predictions.PredictAsync(withVus, null)).Value!;
+        var pathogenic = (await predictions.PredictAsync(withPathogenic, null)).Value!;
+
+        Assert.Equal(baseline.Therapies.Select(t => (t.TherapyId, t.Probability)), vus.Therapies.Select(t => (t.TherapyId, t.Probability)));
+        Assert.DoesNotContain("Observation/brca2-vus", await RecordedSourcesAsync(vus.Audit.EventId));
+        Assert.Contains("Observation/brca2-path", await RecordedSourcesAsync(pathogenic.Audit.EventId));
+        var explanation = (await predictions.ExplainAsync(withVus, null, [vus.Therapies[0].TherapyId])).Value!;
+        Assert.DoesNotContain(explanation.Factors, f => f.Sources.Any(s => s.Id == "brca2-vus"));
+    }
+
+    private async Task<List<string>> RecordedSourcesAsync(Guid eventId) =>
+        [.. JsonNode.Parse((await EventAsync(eventId)).DetailsJson!)!["inputs"]!["sources"]!.AsArray().Select(s => s!.GetValue<string>())];
+
     /// <summary>
     /// Prediction, what-if and explanation all come back without a value and with the eligibility reason; the trail gets one
     /// failed event per attempt carrying the reason and nothing that could pass for a prediction (no model, inputs or outputs).
