@@ -48,14 +48,8 @@ public static class TextBounds
 
             if (shown.Length + (pendingSpace ? 1 : 0) >= maxLength)
             {
-                // Room for the ellipsis; never split a surrogate pair.
-                var length = Math.Min(shown.Length, maxLength - 1);
-                if (length > 0 && char.IsHighSurrogate(shown[length - 1]))
-                {
-                    length--;
-                }
-
-                return (shown.ToString(0, length).TrimEnd() + "…", true);
+                // Room for the ellipsis; the cut falls between text elements, never inside a surrogate pair or an accented letter.
+                return (WholeTextElements(shown.ToString(), maxLength - 1).TrimEnd() + "…", true);
             }
 
             if (pendingSpace)
@@ -68,6 +62,24 @@ public static class TextBounds
         }
 
         return (shown.ToString(), false);
+    }
+
+    /// <summary>The longest prefix of <paramref name="text"/> of at most <paramref name="maxChars"/> UTF-16 characters that ends between text elements.</summary>
+    private static string WholeTextElements(string text, int maxChars)
+    {
+        var length = 0;
+        while (length < text.Length)
+        {
+            var next = StringInfo.GetNextTextElementLength(text, length);
+            if (length + next > maxChars)
+            {
+                break;
+            }
+
+            length += next;
+        }
+
+        return text[..length];
     }
 
     /// <summary>The whole text for a title, capped at <see cref="MaxTitleLength"/> characters (saying how long it was).</summary>

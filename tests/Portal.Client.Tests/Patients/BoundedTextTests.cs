@@ -58,6 +58,16 @@ public sealed class BoundedTextTests : BunitContext
     }
 
     [Fact]
+    public void Shortening_never_splits_a_letter_from_its_accent()
+    {
+        var text = new string('a', 8) + "e\u0301e\u0301e\u0301";
+
+        var shown = TextBounds.Shorten(text, 10);
+
+        Assert.Equal(new string('a', 8) + "…", shown);
+    }
+
+    [Fact]
     public void A_title_longer_than_the_cap_is_capped_and_says_the_records_length()
     {
         var title = TextBounds.Title(new string('b', 10_000));

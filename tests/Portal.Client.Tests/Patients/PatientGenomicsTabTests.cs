@@ -84,6 +84,16 @@ public sealed class PatientGenomicsTabTests : MudTestContext
     }
 
     [Fact]
+    public void A_fusion_is_named_once_as_a_fusion()
+    {
+        var profile = TestProfiles.Build() with { Fusions = [new GeneFusion("EML4", "ALK", new SourceReference("Observation", "alk-fusion"))] };
+
+        var cut = Render<PatientGenomicsTab>(p => p.Add(c => c.Profile, profile));
+
+        Assert.Equal("EML4::ALK fusion Observation/alk-fusion", string.Join(' ', cut.Find("[data-testid=fusion]").TextContent.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
     public void A_copy_number_gain_says_it_is_below_the_amplification_threshold_and_not_counted_as_amplification()
     {
         var profile = TestProfiles.Build(copyNumbers:
