@@ -193,7 +193,8 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
         return new PatientProfile(
             "p1",
             new PatientDemographics("Test Patient", "MRN-1", new DateOnly(1960, 5, 1), AdministrativeSex.Female, null, null, source),
-            [],
+            [new PrimaryCancerCondition(CancerType.NonSmallCellLungCancer, new CodedConcept("http://snomed.info/sct", "254637007", "Non-small cell lung cancer (disorder)"), "C34.90",
+                new DateOnly(2024, 6, 1), null, new SourceReference("Condition", "nsclc"))],
             new StageGroup("IV", false, new DateOnly(2025, 1, 1), new SourceReference("Observation", "stage")),
             new EcogPerformanceStatus(1, new DateOnly(2025, 1, 1), new SourceReference("Observation", "ecog")),
             null,

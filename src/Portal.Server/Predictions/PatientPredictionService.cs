@@ -31,12 +31,22 @@ internal sealed class PatientPredictionService(
 {
     public const string TrainingData = "synthetic training data — research use only";
 
+    /// <summary>The audit problem of a refused record (<see cref="PredictionEligibility"/>).</summary>
+    public const string NotEligibleProblem = "NotEligible";
+
     /// <summary>Nearest training patients shown beside the predictions.</summary>
     private const int SimilarPatientCount = 8;
 
     public async Task<PredictionOutcome<PatientPredictions>> PredictAsync(PatientProfile profile, WhatIfScenario? scenario, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(profile);
+        var action = scenario is null ? AuditActions.PredictionCreate : AuditActions.PredictionWhatIf;
+        if (PredictionEligibility.WhyNot(profile) is { } notEligible)
+        {
+            await RecordRefusalAsync(action, profile, notEligible, cancellationToken).ConfigureAwait(false);
+            return PredictionOutcome.Failed<PatientPredictions>(notEligible);
+        }
+
         if (scenario?.Validate() is { Count: > 0 } problems)
         {
             return PredictionOutcome.Failed<PatientPredictions>(string.Join(" ", problems));
@@ -57,7 +67,6 @@ internal sealed class PatientPredictionService(
             return (prediction, neighbours);
         }, cancellationToken).ConfigureAwait(false);
 
-        var action = scenario is null ? AuditActions.PredictionCreate : AuditActions.PredictionWhatIf;
         if (result.Prediction is not { } value)
         {
             await audit.RecordAsync(new AuditEntry(action, AuditOutcome.Failure, "Patient/" + profile.PatientId, "efficacy-model",
@@ -84,6 +93,12 @@ internal sealed class PatientPredictionService(
     public async Task<PredictionOutcome<PatientExplanation>> ExplainAsync(PatientProfile profile, WhatIfScenario? scenario, IReadOnlyList<string>? therapyIds = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(profile);
+        if (PredictionEligibility.WhyNot(profile) is { } notEligible)
+        {
+            await RecordRefusalAsync(AuditActions.PredictionExplain, profile, notEligible, cancellationToken).ConfigureAwait(false);
+            return PredictionOutcome.Failed<PatientExplanation>(notEligible);
+        }
+
         if (scenario?.Validate() is { Count: > 0 } problems)
         {
             return PredictionOutcome.Failed<PatientExplanation>(string.Join(" ", problems));
@@ -174,15 +189,36 @@ internal sealed class PatientPredictionService(
             }), cancellationToken);
     }
 
+    /// <summary>
+    /// A record <see cref="PredictionEligibility"/> refuses (deceased, no primary cancer) is recorded as a failed attempt with the
+    /// reason: no model was consulted, so no model version, inputs or outputs are written that could pass for a prediction.
+    /// </summary>
+    private Task<AuditReceipt> RecordRefusalAsync(string action, PatientProfile profile, string reason, CancellationToken cancellationToken) =>
+        audit.RecordAsync(new AuditEntry(action, AuditOutcome.Failure, "Patient/" + profile.PatientId, "efficacy-model",
+            new JsonObject { ["problem"] = NotEligibleProblem, ["message"] = reason }), cancellationToken);
+
     /// <summary>The profile to score (a what-if copy when asked; the scenario is already validated), the date and the number of lines already given.</summary>
     private (PatientProfile Subject, DateOnly AsOf, int PriorLines) Prepare(PatientProfile profile, WhatIfScenario? scenario)
     {
         var asOf = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        var subject = scenario is null || scenario.IsEmpty ? profile : scenario.ApplyTo(profile, asOf);
+        var subject = WithoutNonActionableVariants(scenario is null || scenario.IsEmpty ? profile : scenario.ApplyTo(profile, asOf));
         // Predictions are for the next line: every line started by today counts as prior.
         var priorLines = profile.TherapyLines.Count(l => l.StartedOn is null || l.StartedOn <= asOf);
         return (subject, asOf, priorLines);
     }
+
+    /// <summary>
+    /// The copy the model sees leaves out variants the lab called of uncertain significance, likely benign or benign: the
+    /// Genomics tab says they are not used for predictions, and a VUS is never a biomarker (<see cref="GenomicVariant.IsUncertainSignificance"/>).
+    /// The featurizer counts any variant of some genes (BRCA1/2, TP53 …), so this is where that promise is kept.
+    /// </summary>
+    internal static PatientProfile WithoutNonActionableVariants(PatientProfile profile) =>
+        profile.Variants.Any(v => IsNonActionable(v.Significance))
+            ? profile with { Variants = [.. profile.Variants.Where(v => !IsNonActionable(v.Significance))] }
+            : profile;
+
+    private static bool IsNonActionable(ClinicalSignificance significance) =>
+        significance is ClinicalSignificance.UncertainSignificance or ClinicalSignificance.LikelyBenign or ClinicalSignificance.Benign;
 
     /// <summary>What compliance needs to replay this prediction: exact inputs and where they came from, outputs, model identity.</summary>
     private static JsonObject DecisionRecord(EfficacyPrediction prediction, PatientProfile subject, IReadOnlyList<string> changes) => new()

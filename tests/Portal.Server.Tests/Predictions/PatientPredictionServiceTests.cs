@@ -97,6 +97,95 @@ public sealed class PatientPredictionServiceTests : IAsyncLifetime
         Assert.Contains(events, e => e.Action == AuditActions.PredictionCreate && e.Outcome == AuditOutcome.Failure);
     }
 
+    [Fact]
+    public async Task A_deceased_patients_prediction_explanation_and_what_if_are_refused_with_the_reason_and_recorded_only_as_refusals()
+    {
+        await using var scope = ClinicianScope();
+        var predictions = scope.ServiceProvider.GetRequiredService<IPatientPredictions>();
+        var recorded = await ProfileAsync(scope, p => p.Variants.Count > 0);
+        var deceased = recorded with { VitalStatus = new VitalStatus(new DateOnly(2025, 2, 14), recorded.Demographics.Source) };
+        var reason = PredictionEligibility.WhyNot(deceased)!;
+        Assert.Contains("has died (Deceased 2025-02-14, Patient/" + recorded.PatientId + ")", reason, StringComparison.Ordinal);
+
+        await AssertRefusedAsync(predictions, deceased, reason);
+    }
+
+    [Fact]
+    public async Task A_record_without_a_primary_cancer_is_refused_with_the_reason_even_with_metastases_and_variants()
+    {
+        await using var scope = ClinicianScope();
+        var predictions = scope.ServiceProvider.GetRequiredService<IPatientPredictions>();
+        var recorded = await ProfileAsync(scope, p => p.Variants.Count > 0);
+        var noPrimary = recorded with
+        {
+            PrimaryCancers = [],
+            SecondaryCancers = [new SecondaryCancerCondition(new CodedConcept("http://snomed.info/sct", "94381002", "Secondary malignant neoplasm of liver"), "Liver", null, null, new SourceReference("Condition", "met-liver"))],
+        };
+        var reason = PredictionEligibility.WhyNot(noPrimary)!;
+        Assert.Contains("no primary cancer diagnosis", reason, StringComparison.Ordinal);
+
+        await AssertRefusedAsync(predictions, noPrimary, reason);
+    }
+
+    [Fact]
+    public async Task A_variant_of_uncertain_significance_is_not_used_for_predictions_and_a_pathogenic_one_is()
+    {
+        await using var scope = ClinicianScope();
+        var predictions = scope.ServiceProvider.GetRequiredService<IPatientPredictions>();
+        var recorded = await ProfileAsync(scope, p => p.Variants.All(v => v.Gene != "BRCA2"));
+        GenomicVariant Brca2(ClinicalSignificance significance, string id) =>
+            new("BRCA2", "HGNC:1101", "c.7397T>C", "p.V2466A", 0.48m, GenomicSourceClass.Germline, new SourceReference("Observation", id)) { Significance = significance };
+        var withVus = recorded with { Variants = [.. recorded.Variants, Brca2(ClinicalSignificance.UncertainSignificance, "brca2-vus")] };
+        var withPathogenic = recorded with { Variants = [.. recorded.Variants, Brca2(ClinicalSignificance.Pathogenic, "brca2-path")] };
+
+        var baseline = (await predictions.PredictAsync(recorded, null)).Value!;
+        var vus = (await predictions.PredictAsync(withVus, null)).Value!;
+        var pathogenic = (await predictions.PredictAsync(withPathogenic, null)).Value!;
+
+        Assert.Equal(baseline.Therapies.Select(t => (t.TherapyId, t.Probability)), vus.Therapies.Select(t => (t.TherapyId, t.Probability)));
+        Assert.DoesNotContain("Observation/brca2-vus", await RecordedSourcesAsync(vus.Audit.EventId));
+        Assert.Contains("Observation/brca2-path", await RecordedSourcesAsync(pathogenic.Audit.EventId));
+        var explanation = (await predictions.ExplainAsync(withVus, null, [vus.Therapies[0].TherapyId])).Value!;
+        Assert.DoesNotContain(explanation.Factors, f => f.Sources.Any(s => s.Id == "brca2-vus"));
+    }
+
+    private async Task<List<string>> RecordedSourcesAsync(Guid eventId) =>
+        [.. JsonNode.Parse((await EventAsync(eventId)).DetailsJson!)!["inputs"]!["sources"]!.AsArray().Select(s => s!.GetValue<string>())];
+
+    /// <summary>
+    /// Prediction, what-if and explanation all come back without a value and with the eligibility reason; the trail gets one
+    /// failed event per attempt carrying the reason and nothing that could pass for a prediction (no model, inputs or outputs).
+    /// </summary>
+    private async Task AssertRefusedAsync(IPatientPredictions predictions, PatientProfile profile, string reason)
+    {
+        var before = await _host.Services.GetRequiredService<IAuditReader>().ReadForPatientAsync("Patient/" + profile.PatientId, 100);
+
+        var predicted = await predictions.PredictAsync(profile, null);
+        var whatIf = await predictions.PredictAsync(profile, new WhatIfScenario { Ecog = 1 });
+        var explained = await predictions.ExplainAsync(profile, null);
+
+        Assert.Null(predicted.Value);
+        Assert.Equal(reason, predicted.Error);
+        Assert.Null(whatIf.Value);
+        Assert.Equal(reason, whatIf.Error);
+        Assert.Null(explained.Value);
+        Assert.Equal(reason, explained.Error);
+
+        var after = await _host.Services.GetRequiredService<IAuditReader>().ReadForPatientAsync("Patient/" + profile.PatientId, 100);
+        var added = after.Where(e => before.All(b => b.Id != e.Id)).ToList();
+        Assert.Equal(
+            [AuditActions.PredictionCreate, AuditActions.PredictionExplain, AuditActions.PredictionWhatIf],
+            added.Select(e => e.Action).Order(StringComparer.Ordinal));
+        Assert.All(added, e =>
+        {
+            Assert.Equal(AuditOutcome.Failure, e.Outcome);
+            var details = JsonNode.Parse(e.DetailsJson!)!.AsObject();
+            Assert.Equal("NotEligible", details["problem"]!.GetValue<string>());
+            Assert.Equal(reason, details["message"]!.GetValue<string>());
+            Assert.Equal(["message", "problem"], details.Select(d => d.Key).Order(StringComparer.Ordinal));
+        });
+    }
+
     [Theory]
     [InlineData("osimertinib", false, null, null, "choose a reason")]
     [InlineData("snake-oil", true, null, null, "not a therapy")]
