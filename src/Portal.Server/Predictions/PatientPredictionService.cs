@@ -201,24 +201,11 @@ internal sealed class PatientPredictionService(
     private (PatientProfile Subject, DateOnly AsOf, int PriorLines) Prepare(PatientProfile profile, WhatIfScenario? scenario)
     {
         var asOf = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        var subject = WithoutNonActionableVariants(scenario is null || scenario.IsEmpty ? profile : scenario.ApplyTo(profile, asOf));
+        var subject = scenario is null || scenario.IsEmpty ? profile : scenario.ApplyTo(profile, asOf);
         // Predictions are for the next line: every line started by today counts as prior.
         var priorLines = profile.TherapyLines.Count(l => l.StartedOn is null || l.StartedOn <= asOf);
         return (subject, asOf, priorLines);
     }
-
-    /// <summary>
-    /// The copy the model sees leaves out variants the lab called of uncertain significance, likely benign or benign: the
-    /// Genomics tab says they are not used for predictions, and a VUS is never a biomarker (<see cref="GenomicVariant.IsUncertainSignificance"/>).
-    /// The featurizer counts any variant of some genes (BRCA1/2, TP53 …), so this is where that promise is kept.
-    /// </summary>
-    internal static PatientProfile WithoutNonActionableVariants(PatientProfile profile) =>
-        profile.Variants.Any(v => IsNonActionable(v.Significance))
-            ? profile with { Variants = [.. profile.Variants.Where(v => !IsNonActionable(v.Significance))] }
-            : profile;
-
-    private static bool IsNonActionable(ClinicalSignificance significance) =>
-        significance is ClinicalSignificance.UncertainSignificance or ClinicalSignificance.LikelyBenign or ClinicalSignificance.Benign;
 
     /// <summary>What compliance needs to replay this prediction: exact inputs and where they came from, outputs, model identity.</summary>
     private static JsonObject DecisionRecord(EfficacyPrediction prediction, PatientProfile subject, IReadOnlyList<string> changes) => new()
@@ -258,7 +245,7 @@ internal sealed class PatientPredictionService(
         [
             p.Demographics.Source, p.Stage?.Source, p.Ecog?.Source, p.Smoking?.Source, p.TumorMutationalBurden?.Source, p.Microsatellite?.Source,
             p.PdL1?.Source, p.TCellInflamedSignature?.Source, p.EstrogenReceptor?.Source,
-            .. p.PrimaryCancers.Select(c => c.Source), .. p.Labs.Select(l => l.Source), .. p.Variants.Select(v => v.Source),
+            .. p.PrimaryCancers.Select(c => c.Source), .. p.Labs.Select(l => l.Source), .. p.Variants.Where(BiomarkerDefinitions.CountsAsAlteration).Select(v => v.Source),
             .. p.Fusions.Select(f => f.Source), .. p.CopyNumberAlterations.Select(c => c.Source), .. p.Pharmacogenomics.Select(g => g.Source),
             .. p.TherapyLines.SelectMany(l => l.Medications.Select(m => (SourceReference?)m.Source)),
         ];
