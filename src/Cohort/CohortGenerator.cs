@@ -22,6 +22,12 @@ public sealed record CohortOptions
     /// <summary>Write per-patient transaction Bundles as well as ndjson.</summary>
     public bool WriteBundles { get; init; } = true;
 
+    /// <summary>
+    /// Also write the shapes hospitals send (mCODE STU1–STU4, Genomics Reporting STU1–STU3; docs/cohort.md), drawn from a
+    /// random stream of their own. False: exactly the files the generator wrote before these shapes existed.
+    /// </summary>
+    public bool RealWorldShapes { get; init; } = true;
+
     /// <summary>Degree of parallelism while simulating and serializing (output order never depends on it).</summary>
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
 }
