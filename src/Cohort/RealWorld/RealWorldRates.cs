@@ -61,8 +61,8 @@ public static class RealWorldRates
     public const double MedicationEnteredInError = 0.02;
 
     // Death (of patients whose last line has ended before the cut-off).
-    public const double DeathAfterProgressionOnLastLine = 0.45;
-    public const double DeathOtherwise = 0.20;
+    public const double DeathAfterProgressionOnLastLine = 0.36;
+    public const double DeathOtherwise = 0.16;
     public const double DeceasedAsBoolean = 0.10;
 
     /// <summary>Share of stage I–III patients (of the type, kept) who had cancer surgery before relapse.</summary>
