@@ -192,18 +192,20 @@ public sealed partial class FhirBuilder
             if (staging.Categories is { } tnm)
             {
                 var pathologic = staging.Pathologic;
+                var stu2Plus = stu3 || staging.Stu2Profile;
                 var categories = new[]
                 {
-                    ("t", tnm.T, pathologic ? RealWorldCodes.PathologicalPrimaryTumor : RealWorldCodes.ClinicalPrimaryTumor, pathologic ? "Primary tumor.pathology [Class] Cancer" : "Primary tumor.clinical [Class] Cancer",
-                        stu3 || staging.Stu2Profile ? CohortSystems.McodeTnmPrimaryTumorCategory : pathologic ? CohortSystems.McodeTnmPathologicalPrimaryTumorCategory : CohortSystems.McodeTnmClinicalPrimaryTumorCategory),
-                    ("n", tnm.N, pathologic ? RealWorldCodes.PathologicalRegionalNodes : RealWorldCodes.ClinicalRegionalNodes, pathologic ? "Regional lymph nodes.pathology [Class] Cancer" : "Regional lymph nodes.clinical [Class] Cancer",
-                        stu3 || staging.Stu2Profile ? CohortSystems.McodeTnmRegionalNodesCategory : pathologic ? CohortSystems.McodeTnmPathologicalRegionalNodesCategory : CohortSystems.McodeTnmClinicalRegionalNodesCategory),
-                    ("m", tnm.M, RealWorldCodes.ClinicalDistantMetastases, "Distant metastases.clinical [Class] Cancer",
-                        stu3 || staging.Stu2Profile ? CohortSystems.McodeTnmDistantMetastasesCategory : CohortSystems.McodeTnmClinicalDistantMetastasesCategory),
+                    ("t", tnm.T, pathologic ? RealWorldCodes.PathologicalPrimaryTumor : RealWorldCodes.ClinicalPrimaryTumor, pathologic ? "Primary tumor (T), pathological" : "Primary tumor (T), clinical",
+                        stu2Plus ? CohortSystems.McodeTnmPrimaryTumorCategory : pathologic ? CohortSystems.McodeTnmPathologicalPrimaryTumorCategory : CohortSystems.McodeTnmClinicalPrimaryTumorCategory),
+                    ("n", tnm.N, pathologic ? RealWorldCodes.PathologicalRegionalNodes : RealWorldCodes.ClinicalRegionalNodes, pathologic ? "Regional lymph nodes (N), pathological" : "Regional lymph nodes (N), clinical",
+                        stu2Plus ? CohortSystems.McodeTnmRegionalNodesCategory : pathologic ? CohortSystems.McodeTnmPathologicalRegionalNodesCategory : CohortSystems.McodeTnmClinicalRegionalNodesCategory),
+                    ("m", tnm.M, RealWorldCodes.ClinicalDistantMetastases, "Distant metastases (M), clinical",
+                        stu2Plus ? CohortSystems.McodeTnmDistantMetastasesCategory : CohortSystems.McodeTnmClinicalDistantMetastasesCategory),
                 };
                 foreach (var (key, value, loincCode, loincDisplay, categoryProfile) in categories)
                 {
                     var category = Observation($"obs-{n}-stage-{key}", categoryProfile, "survey", loincCode, loincDisplay, staging.AssessedOn, r, p);
+                    category.Code = new CodeableConcept { Text = loincDisplay, Coding = [new Coding(CodeSystems.Loinc, loincCode)] }; // LOINC names not verified: code and text only
                     category.Value = new CodeableConcept { Text = value };
                     category.Focus.Add(r.Reference("Condition", primary.Id!));
                     category.Method = stu3 ? (CodeableConcept)Ajcc8.DeepCopy() : new CodeableConcept { Text = "AJCC 8th edition" };

@@ -371,14 +371,14 @@ public sealed partial class FhirBuilder(TherapyCatalog catalog, long seed)
 
             if (shape.LegacySignificance)
             {
-                variant.Component.Add(Component(LoincCodes.ClinicalSignificance, ClinicalSignificanceDisplay, new CodeableConcept(CodeSystems.Loinc, answer, display, display)));
+                variant.Component.Add(SignificanceComponent(answer, display));
                 return;
             }
 
             var implication = GenomicObservation($"obs-{n}-gx-dximp-{implications.Count + 1}", FhirProfiles.GenomicsDiagnosticImplication, null, "Diagnostic implication", g, r, p);
-            implication.Code = new CodeableConcept(RealWorldCodes.TbdCodes, RealWorldCodes.DiagnosticImplicationCode, "Diagnostic Implication", "Diagnostic implication");
+            implication.Code = new CodeableConcept { Text = "Diagnostic implication", Coding = [new Coding(RealWorldCodes.TbdCodes, RealWorldCodes.DiagnosticImplicationCode)] };
             implication.DerivedFrom.Add(r.Reference("Observation", variant.Id!));
-            implication.Component.Add(Component(LoincCodes.ClinicalSignificance, ClinicalSignificanceDisplay, new CodeableConcept(CodeSystems.Loinc, answer, display, display)));
+            implication.Component.Add(SignificanceComponent(answer, display));
             implications.Add(implication);
         }
 
@@ -639,7 +639,12 @@ public sealed partial class FhirBuilder(TherapyCatalog catalog, long seed)
 
     private static CodeableConcept Hgnc(GeneInfo gene, string system) => new(system, gene.HgncId, gene.Symbol, gene.Symbol);
 
-    private const string ClinicalSignificanceDisplay = "Genetic variation clinical significance [Imp]";
+    /// <summary>Clinical significance (LOINC 53037-8; its long name was not verified, so the coding has no display).</summary>
+    private static Observation.ComponentComponent SignificanceComponent(string answer, string display) => new()
+    {
+        Code = new CodeableConcept { Text = "Clinical significance", Coding = [new Coding(CodeSystems.Loinc, LoincCodes.ClinicalSignificance)] },
+        Value = new CodeableConcept(CodeSystems.Loinc, answer, display, display),
+    };
 
     private static CodeableConcept SourceClass(GenomicSourceClass origin) => origin == GenomicSourceClass.Germline
         ? new CodeableConcept(CodeSystems.Loinc, LoincCodes.GermlineAnswer, "Germline", "Germline")

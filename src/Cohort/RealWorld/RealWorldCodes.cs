@@ -132,10 +132,10 @@ public static class RealWorldCodes
     public const string PathologicalDistantMetastases = "21901-4";
 
     // Procedures (SNOMED CT).
-    public static readonly Concept SurgicalProcedure = new(CodeSystems.Snomed, SnomedCodes.SurgicalProcedure, "Surgical procedure (procedure)");
+    public static readonly Concept SurgicalProcedure = new(CodeSystems.Snomed, SnomedCodes.SurgicalProcedure, "Surgical procedure");
     public static readonly Concept Lumpectomy = new(CodeSystems.Snomed, "392021009", "Lumpectomy of breast (procedure)");
     public static readonly Concept ExcisionOfBreastTissue = new(CodeSystems.Snomed, "69031006", "Excision of breast tissue (procedure)");
-    public static readonly Concept PartialResectionOfColon = new(CodeSystems.Snomed, "43075005", "Partial resection of colon (procedure)");
+    public static readonly Concept PartialResectionOfColon = new(CodeSystems.Snomed, "43075005", "Partial resection of colon");
     public static readonly Concept PartialLobectomyOfLung = new(CodeSystems.Snomed, "359615001", "Partial lobectomy of lung (procedure)");
     public static readonly Concept HysterectomyWithBso = new(CodeSystems.Snomed, "116144002", "Total abdominal hysterectomy with bilateral salpingo-oophorectomy (procedure)");
     public static readonly Concept RadiationOncology = new(CodeSystems.Snomed, SnomedCodes.RadiationOncologyProcedure, "Radiation oncology AND/OR radiotherapy (procedure)");
