@@ -148,12 +148,6 @@ public sealed class RealWorldSimulator
         return new DrugCode(med.Name, RxNorm: med.RxNormCode, RxNormDisplay: med.Name);
     }
 
-    /// <summary>The drugs of a simulated line as written: the catalog regimen, or the replacement's.</summary>
-    public IReadOnlyList<DrugCode> LineDrugs(SyntheticPatient p, int lineIndex) =>
-        p.RealWorld?.Replacement is { } replacement
-            ? replacement.LineRegimens[lineIndex]
-            : [.. _catalog.Therapy(p.Lines[lineIndex].TherapyId).Medications.Select(m => new DrugCode(m.Name, RxNorm: m.RxNormCode, RxNormDisplay: m.Name))];
-
     private static Genomics WithoutDrivers(Genomics g) => new()
     {
         ReportedOn = g.ReportedOn,
