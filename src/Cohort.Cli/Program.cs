@@ -11,7 +11,7 @@ internal static class CohortCli
 {
     private const string Usage = """
         Usage:
-          precision-cohort --patients N --seed S --out DIR [--catalog FILE] [--reference-date YYYY-MM-DD] [--no-bundles] [--threads N]
+          precision-cohort --patients N --seed S --out DIR [--catalog FILE] [--reference-date YYYY-MM-DD] [--no-bundles] [--no-real-world-shapes] [--threads N]
           precision-cohort fixtures --out DIR [--seed S] [--catalog FILE]
 
           --patients N         number of patients (0 or more)
@@ -20,6 +20,9 @@ internal static class CohortCli
           --catalog FILE       therapy catalog (default: data/therapy-catalog/therapy-catalog.v1.json found above the app)
           --reference-date D   data cut-off, no event after it (default 2025-06-30)
           --no-bundles         write ndjson, truth and manifest only
+          --no-real-world-shapes
+                               only the shapes written before the real-world ones (mCODE STU1-STU4, Genomics
+                               Reporting STU1-STU3 variants; see docs/cohort.md): byte-identical to earlier versions
           --threads N          worker threads (default: processor count)
         """;
 
@@ -36,7 +39,7 @@ internal static class CohortCli
                 return 0;
             }
 
-            if (arg == "--no-bundles")
+            if (arg is "--no-bundles" or "--no-real-world-shapes")
             {
                 options[arg] = null;
                 continue;
@@ -136,7 +139,7 @@ internal static class CohortCli
         var generator = new CohortGenerator(catalog);
         try
         {
-            return fixtures ? WriteFixtures(generator, seed, root, stdout) : Generate(generator, patients, seed, referenceDate, threads, options.ContainsKey("--no-bundles"), root, stdout, stderr);
+            return fixtures ? WriteFixtures(generator, seed, root, stdout) : Generate(generator, patients, seed, referenceDate, threads, options.ContainsKey("--no-bundles"), !options.ContainsKey("--no-real-world-shapes"), root, stdout, stderr);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -145,7 +148,7 @@ internal static class CohortCli
         }
     }
 
-    private static int Generate(CohortGenerator generator, int patients, long seed, DateOnly referenceDate, int threads, bool noBundles, string root, TextWriter stdout, TextWriter stderr)
+    private static int Generate(CohortGenerator generator, int patients, long seed, DateOnly referenceDate, int threads, bool noBundles, bool realWorldShapes, string root, TextWriter stdout, TextWriter stderr)
     {
         var interactive = !Console.IsErrorRedirected;
         var clock = Stopwatch.StartNew();
@@ -166,7 +169,7 @@ internal static class CohortCli
         });
 
         var result = generator.Generate(
-            new CohortOptions { PatientCount = patients, Seed = seed, ReferenceDate = referenceDate, WriteBundles = !noBundles, MaxDegreeOfParallelism = threads },
+            new CohortOptions { PatientCount = patients, Seed = seed, ReferenceDate = referenceDate, WriteBundles = !noBundles, RealWorldShapes = realWorldShapes, MaxDegreeOfParallelism = threads },
             root, progress);
         if (interactive)
         {
@@ -193,6 +196,14 @@ internal static class CohortCli
             var path = Path.Combine(root, fixture.Name + ".json");
             File.WriteAllText(path, fixture.Patient.Bundle.ToJson(pretty: true) + "\n");
             stdout.WriteLine($"{fixture.Name}.json  {fixture.Patient.Patient.Id}  {fixture.Description}");
+        }
+
+        var realWorld = Path.Combine(root, FixtureSelector.RealWorldFolder);
+        Directory.CreateDirectory(realWorld);
+        foreach (var fixture in FixtureSelector.SelectRealWorld(generator, seed))
+        {
+            File.WriteAllText(Path.Combine(realWorld, fixture.Name + ".json"), fixture.Patient.Bundle.ToJson(pretty: true) + "\n");
+            stdout.WriteLine($"{FixtureSelector.RealWorldFolder}/{fixture.Name}.json  {fixture.Patient.Patient.Id}  {fixture.Description}");
         }
 
         return 0;

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Precision.Clinical.Catalog;
+using Precision.Cohort.RealWorld;
 
 namespace Precision.Cohort;
 
@@ -21,6 +22,12 @@ public sealed record CohortOptions
 
     /// <summary>Write per-patient transaction Bundles as well as ndjson.</summary>
     public bool WriteBundles { get; init; } = true;
+
+    /// <summary>
+    /// Also write the shapes hospitals send (mCODE STU1–STU4, Genomics Reporting STU1–STU3; docs/cohort.md), drawn from a
+    /// random stream of their own. False: exactly the files the generator wrote before these shapes existed.
+    /// </summary>
+    public bool RealWorldShapes { get; init; } = true;
 
     /// <summary>Degree of parallelism while simulating and serializing (output order never depends on it).</summary>
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
@@ -45,8 +52,16 @@ public sealed class CohortGenerator
 {
     public const string GeneratorName = "precision-cohort";
 
-    /// <summary>Resource types in ndjson, in file order.</summary>
-    public static readonly IReadOnlyList<string> ResourceTypes = ["Patient", "Condition", "Observation", "MedicationStatement", "DiagnosticReport"];
+    /// <summary>Resource types in ndjson, in file order (the last four only with <see cref="CohortOptions.RealWorldShapes"/>).</summary>
+    public static readonly IReadOnlyList<string> ResourceTypes =
+        ["Patient", "Condition", "Observation", "MedicationStatement", "DiagnosticReport", "MedicationRequest", "MedicationAdministration", "Procedure", "Specimen"];
+
+    /// <summary>The resource types written without the real-world shapes (the files the generator always wrote).</summary>
+    public static readonly IReadOnlyList<string> LegacyResourceTypes = ["Patient", "Condition", "Observation", "MedicationStatement", "DiagnosticReport"];
+
+    /// <summary>The ndjson resource types written with these options.</summary>
+    public static IReadOnlyList<string> ResourceTypesFor(CohortOptions options) =>
+        options is null || options.RealWorldShapes ? ResourceTypes : LegacyResourceTypes;
 
     private readonly TherapyCatalog _catalog;
     private readonly ResponseModel _model;
@@ -63,10 +78,16 @@ public sealed class CohortGenerator
     public TherapyCatalog Catalog => _catalog;
 
     /// <summary>Simulates and builds one patient (index from 1). Independent of cohort size and of other patients.</summary>
-    public GeneratedPatient GeneratePatient(long seed, int index, DateOnly? referenceDate = null)
+    public GeneratedPatient GeneratePatient(long seed, int index, DateOnly? referenceDate = null, bool realWorldShapes = true)
     {
-        var simulator = new PatientSimulator(_model, seed, referenceDate ?? new CohortOptions { PatientCount = 1, Seed = seed }.ReferenceDate);
+        var date = referenceDate ?? new CohortOptions { PatientCount = 1, Seed = seed }.ReferenceDate;
+        var simulator = new PatientSimulator(_model, seed, date);
         var patient = simulator.Simulate(index);
+        if (realWorldShapes)
+        {
+            patient = new RealWorldSimulator(_catalog, seed, date).Apply(patient);
+        }
+
         var builder = new FhirBuilder(_catalog, seed);
         var resources = builder.Build(patient);
         resources.UseUuidReferences(builder.FullUrl);
@@ -89,9 +110,11 @@ public sealed class CohortGenerator
         }
 
         var simulator = new PatientSimulator(_model, options.Seed, options.ReferenceDate);
+        var realWorld = options.RealWorldShapes ? new RealWorldSimulator(_catalog, options.Seed, options.ReferenceDate) : null;
         var builder = new FhirBuilder(_catalog, options.Seed);
-        var writers = ResourceTypes.ToDictionary(t => t, t => NewWriter(Path.Combine(root, "ndjson", t + ".ndjson")), StringComparer.Ordinal);
-        var counts = ResourceTypes.ToDictionary(t => t, _ => 0, StringComparer.Ordinal);
+        var types = ResourceTypesFor(options);
+        var writers = types.ToDictionary(t => t, t => NewWriter(Path.Combine(root, "ndjson", t + ".ndjson")), StringComparer.Ordinal);
+        var counts = types.ToDictionary(t => t, _ => 0, StringComparer.Ordinal);
         using var truth = NewWriter(Path.Combine(root, "truth", "true-response-probabilities.csv"));
         using var quality = NewWriter(Path.Combine(root, "truth", "data-quality.csv"));
         truth.Write("patient_id,therapy_id,context_id,p_true,received,line,observed_best_response\n");
@@ -105,7 +128,7 @@ public sealed class CohortGenerator
             for (var first = 1; first <= options.PatientCount; first += batchSize)
             {
                 var count = Math.Min(batchSize, options.PatientCount - first + 1);
-                Parallel.For(0, count, parallel, i => outputs[i] = Render(simulator, builder, first + i, options.WriteBundles));
+                Parallel.For(0, count, parallel, i => outputs[i] = Render(simulator, realWorld, builder, first + i, options.WriteBundles, types));
                 for (var i = 0; i < count; i++)
                 {
                     var output = outputs[i];
@@ -139,7 +162,7 @@ public sealed class CohortGenerator
         quality.Dispose();
 
         var files = HashFiles(root);
-        WriteManifest(root, options, files, counts);
+        WriteManifest(root, options, files, counts, types);
         return new CohortResult(root, options.PatientCount, files, counts);
     }
 
@@ -149,12 +172,17 @@ public sealed class CohortGenerator
 
     private static StreamWriter NewWriter(string path) => new(path, append: false, Utf8, bufferSize: 1 << 16) { NewLine = "\n" };
 
-    private static PatientOutput Render(PatientSimulator simulator, FhirBuilder builder, int index, bool bundles)
+    private static PatientOutput Render(PatientSimulator simulator, RealWorldSimulator? realWorld, FhirBuilder builder, int index, bool bundles, IReadOnlyList<string> types)
     {
         var patient = simulator.Simulate(index);
+        if (realWorld is not null)
+        {
+            patient = realWorld.Apply(patient);
+        }
+
         var resources = builder.Build(patient);
         var lines = new List<(string, string)>(resources.Resources.Count);
-        foreach (var type in ResourceTypes)
+        foreach (var type in types)
         {
             foreach (var resource in resources.Resources)
             {
@@ -188,7 +216,7 @@ public sealed class CohortGenerator
             quality.Append(patient.Id).Append(',').Append(label).Append('\n');
         }
 
-        foreach (var line in patient.Lines.Where(l => l.OffGuideline))
+        foreach (var line in patient.Lines.Where(l => l.OffGuideline && !patient.Replaced))
         {
             quality.Append(patient.Id).Append(",off-guideline-line-").Append(line.LineNumber.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
@@ -196,6 +224,11 @@ public sealed class CohortGenerator
         if (patient.SecondPrimary is not null)
         {
             quality.Append(patient.Id).Append(",second-primary\n");
+        }
+
+        foreach (var label in patient.RealWorld?.Labels() ?? [])
+        {
+            quality.Append(patient.Id).Append(',').Append(label).Append('\n');
         }
 
         return new PatientOutput(patient.Id, lines, bundleJson, truth.ToString(), quality.ToString());
@@ -250,7 +283,7 @@ public sealed class CohortGenerator
         return files;
     }
 
-    private void WriteManifest(string root, CohortOptions options, List<OutputFile> files, Dictionary<string, int> counts)
+    private void WriteManifest(string root, CohortOptions options, List<OutputFile> files, Dictionary<string, int> counts, IReadOnlyList<string> types)
     {
         using var stream = File.Create(Path.Combine(root, "manifest.json"));
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -264,7 +297,7 @@ public sealed class CohortGenerator
         json.WriteString("catalogVersion", _catalog.CatalogVersion);
         json.WriteString("notice", "Synthetic data generated for software testing. Not real patients; not for clinical use.");
         json.WriteStartObject("resourceCounts");
-        foreach (var type in ResourceTypes)
+        foreach (var type in types)
         {
             json.WriteNumber(type, counts[type]);
         }

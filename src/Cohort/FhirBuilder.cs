@@ -4,6 +4,7 @@ using System.Text;
 using Hl7.Fhir.Model;
 using Precision.Clinical;
 using Precision.Clinical.Catalog;
+using Precision.Cohort.RealWorld;
 
 namespace Precision.Cohort;
 
@@ -42,7 +43,7 @@ public sealed class PatientResources
 }
 
 /// <summary>Builds mCODE / US Core / Genomics Reporting shaped FHIR R4 resources from a simulated patient.</summary>
-public sealed class FhirBuilder(TherapyCatalog catalog, long seed)
+public sealed partial class FhirBuilder(TherapyCatalog catalog, long seed)
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
     private readonly TherapyCatalog _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
@@ -60,6 +61,11 @@ public sealed class FhirBuilder(TherapyCatalog catalog, long seed)
     public PatientResources Build(SyntheticPatient p)
     {
         ArgumentNullException.ThrowIfNull(p);
+        if (p.RealWorld is { } realWorld)
+        {
+            return BuildRealWorld(p, realWorld);
+        }
+
         var r = new PatientResources();
         var n = p.Id["pat-".Length..];
         r.Resources.Add(BuildPatient(p));
@@ -80,6 +86,15 @@ public sealed class FhirBuilder(TherapyCatalog catalog, long seed)
             r.Resources.Add(stage);
         }
 
+        AddEcogAndSmoking(p, r, n);
+        AddLabs(p, r, n);
+        AddLines(p, r, n, conditionId);
+        AddGenomics(p, r, n, conditionId, shape: null);
+        return r;
+    }
+
+    private static void AddEcogAndSmoking(SyntheticPatient p, PatientResources r, string n)
+    {
         foreach (var e in p.EcogAssessments)
         {
             var ecog = Observation($"obs-{n}-ecog-{e.Sequence}", FhirProfiles.McodeEcog, "survey", LoincCodes.EcogPerformanceStatus, "ECOG Performance Status score", e.Date, r, p);
@@ -95,11 +110,6 @@ public sealed class FhirBuilder(TherapyCatalog catalog, long seed)
             _ => new CodeableConcept(CodeSystems.Snomed, SnomedCodes.CurrentEveryDaySmoker, "Current every day smoker", "Current smoker"),
         };
         r.Resources.Add(smoking);
-
-        AddLabs(p, r, n);
-        AddLines(p, r, n, conditionId);
-        AddGenomics(p, r, n, conditionId);
-        return r;
     }
 
     private static Patient BuildPatient(SyntheticPatient p)
@@ -306,17 +316,7 @@ public sealed class FhirBuilder(TherapyCatalog catalog, long seed)
 
             if (line.BestResponse is { } response && line.AssessedOn is { } assessed)
             {
-                var (code, display) = response switch
-                {
-                    RecistResponse.CompleteResponse => (LoincCodes.CompleteResponseAnswer, "Complete response"),
-                    RecistResponse.PartialResponse => (LoincCodes.PartialResponseAnswer, "Partial response"),
-                    RecistResponse.StableDisease => (LoincCodes.StableDiseaseAnswer, "Stable disease"),
-                    _ => (LoincCodes.ProgressiveDiseaseAnswer, "Progressive disease"),
-                };
-                var observation = Observation($"obs-{n}-response-{line.LineNumber}", null, "survey", LoincCodes.ResponseToCancerTreatment, "Response to cancer treatment", assessed, r, p);
-                observation.Value = new CodeableConcept(CodeSystems.Loinc, code, display, display);
-                observation.Method = new CodeableConcept { Text = "RECIST 1.1 best overall response" };
-                observation.Focus.Add(r.Reference("Condition", conditionId));
+                var observation = ResponseObservation(p, r, n, line.LineNumber, response, assessed, conditionId);
                 foreach (var id in medicationIds)
                 {
                     observation.PartOf.Add(r.Reference("MedicationStatement", id));
@@ -327,24 +327,120 @@ public sealed class FhirBuilder(TherapyCatalog catalog, long seed)
         }
     }
 
-    private static void AddGenomics(SyntheticPatient p, PatientResources r, string n, string conditionId)
+    private static Observation ResponseObservation(SyntheticPatient p, PatientResources r, string n, int lineNumber, RecistResponse response, DateOnly assessed, string conditionId)
+    {
+        var (code, display) = response switch
+        {
+            RecistResponse.CompleteResponse => (LoincCodes.CompleteResponseAnswer, "Complete response"),
+            RecistResponse.PartialResponse => (LoincCodes.PartialResponseAnswer, "Partial response"),
+            RecistResponse.StableDisease => (LoincCodes.StableDiseaseAnswer, "Stable disease"),
+            _ => (LoincCodes.ProgressiveDiseaseAnswer, "Progressive disease"),
+        };
+        var observation = Observation($"obs-{n}-response-{lineNumber}", null, "survey", LoincCodes.ResponseToCancerTreatment, "Response to cancer treatment", assessed, r, p);
+        observation.Value = new CodeableConcept(CodeSystems.Loinc, code, display, display);
+        observation.Method = new CodeableConcept { Text = "RECIST 1.1 best overall response" };
+        observation.Focus.Add(r.Reference("Condition", conditionId));
+        return observation;
+    }
+
+    /// <summary>The genomics report and its observations; <paramref name="shape"/> null: the shape the generator always wrote.</summary>
+    private static void AddGenomics(SyntheticPatient p, PatientResources r, string n, string conditionId, GenomicsShape? shape)
     {
         var g = p.Genomics;
         var results = new List<Observation>();
+        var implications = new List<Observation>();
+        var stu3 = shape?.Stu3Report == true;
+        var geneSystem = stu3 ? CodeSystems.HgncStu3 : CodeSystems.Hgnc;
+        var specimenId = $"spec-{n}-1";
         var k = 0;
+
+        void OnSpecimen(Observation o)
+        {
+            if (shape is not null)
+            {
+                o.Specimen = r.Reference("Specimen", specimenId);
+            }
+        }
+
+        void Significance(Observation variant, string answer, string display)
+        {
+            if (shape is null)
+            {
+                return;
+            }
+
+            if (shape.LegacySignificance)
+            {
+                variant.Component.Add(SignificanceComponent(answer, display));
+                return;
+            }
+
+            var implication = GenomicObservation($"obs-{n}-gx-dximp-{implications.Count + 1}", FhirProfiles.GenomicsDiagnosticImplication, null, "Diagnostic implication", g, r, p);
+            implication.Code = new CodeableConcept { Text = "Diagnostic implication", Coding = [new Coding(RealWorldCodes.TbdCodes, RealWorldCodes.DiagnosticImplicationCode)] };
+            implication.DerivedFrom.Add(r.Reference("Observation", variant.Id!));
+            implication.Component.Add(SignificanceComponent(answer, display));
+            implications.Add(implication);
+        }
+
+        Observation SmallVariant(string id, SmallVariantInfo info, CodeableConcept value, decimal? alleleFraction, GenomicSourceClass? origin)
+        {
+            var o = GenomicObservation(id, FhirProfiles.GenomicsVariant, LoincCodes.GeneticVariantAssessment, "Genetic variant assessment", g, r, p);
+            o.Value = value;
+            o.Component.Add(Component(LoincCodes.GeneStudied, "Gene studied [ID]", Hgnc(info.Gene, geneSystem)));
+            o.Component.Add(Component(LoincCodes.DnaChangeCHgvs, "DNA change (c.HGVS)", new CodeableConcept(CodeSystems.HgvsNomenclature, info.CodingHgvs, info.CodingHgvs, info.CodingHgvs)));
+            o.Component.Add(Component(LoincCodes.AminoAcidChangePHgvs, "Amino acid change (pHGVS)", new CodeableConcept(CodeSystems.HgvsNomenclature, info.ProteinHgvs, info.ProteinHgvs, info.ProteinHgvs)));
+            o.Component.Add(Component(LoincCodes.DnaChangeType, "DNA change type", new CodeableConcept(CodeSystems.SequenceOntology, info.ChangeTypeCode, info.ChangeTypeDisplay, info.ChangeTypeDisplay)));
+            if (alleleFraction is { } vaf)
+            {
+                o.Component.Add(Component(LoincCodes.SampleVariantAlleleFrequency, "Sample variant allelic frequency [NFr]",
+                    new Quantity(vaf, "1") { Unit = "relative frequency of a particular allele in the specimen" }));
+            }
+
+            if (origin is { } source)
+            {
+                o.Component.Add(Component(LoincCodes.GenomicSourceClass, "Genomic source class", SourceClass(source)));
+            }
+
+            OnSpecimen(o);
+            return o;
+        }
 
         foreach (var v in g.Variants)
         {
-            var o = GenomicObservation($"obs-{n}-gx-variant-{++k}", FhirProfiles.GenomicsVariant, LoincCodes.GeneticVariantAssessment, "Genetic variant assessment", g, r, p);
-            o.Value = Present();
-            o.Component.Add(Component(LoincCodes.GeneStudied, "Gene studied [ID]", Hgnc(v.Variant.Gene)));
-            o.Component.Add(Component(LoincCodes.DnaChangeCHgvs, "DNA change (c.HGVS)", new CodeableConcept(CodeSystems.HgvsNomenclature, v.Variant.CodingHgvs, v.Variant.CodingHgvs, v.Variant.CodingHgvs)));
-            o.Component.Add(Component(LoincCodes.AminoAcidChangePHgvs, "Amino acid change (pHGVS)", new CodeableConcept(CodeSystems.HgvsNomenclature, v.Variant.ProteinHgvs, v.Variant.ProteinHgvs, v.Variant.ProteinHgvs)));
-            o.Component.Add(Component(LoincCodes.DnaChangeType, "DNA change type", new CodeableConcept(CodeSystems.SequenceOntology, v.Variant.ChangeTypeCode, v.Variant.ChangeTypeDisplay, v.Variant.ChangeTypeDisplay)));
-            o.Component.Add(Component(LoincCodes.SampleVariantAlleleFrequency, "Sample variant allelic frequency [NFr]",
-                new Quantity(v.AlleleFraction, "1") { Unit = "relative frequency of a particular allele in the specimen" }));
-            o.Component.Add(Component(LoincCodes.GenomicSourceClass, "Genomic source class", SourceClass(v.Origin)));
+            var o = SmallVariant($"obs-{n}-gx-variant-{++k}", v.Variant, Present(), v.AlleleFraction, v.Origin);
+            if (v.Variant.Gene.Symbol is "BRCA1" or "BRCA2" && shape is not null)
+            {
+                var likely = shape.LikelyPathogenic.TryGetValue(v.Variant.Key, out var l) && l;
+                Significance(o, likely ? LoincCodes.LikelyPathogenicAnswer : LoincCodes.PathogenicAnswer, likely ? "Likely pathogenic" : "Pathogenic");
+            }
+
             results.Add(o);
+        }
+
+        if (shape is not null)
+        {
+            k = 0;
+            foreach (var negative in shape.PertinentNegatives)
+            {
+                var o = SmallVariant($"obs-{n}-gx-negative-{++k}", negative, new CodeableConcept(CodeSystems.Loinc, LoincCodes.AbsentAnswer, "Absent", "Absent"), null, null);
+                o.Code.Text = $"{negative.Gene.Symbol} {negative.ProteinHgvs} not detected";
+                results.Add(o);
+            }
+
+            if (shape.UncertainSignificance is { } vus)
+            {
+                var germline = vus.Gene.Symbol == "BRCA2";
+                var o = SmallVariant($"obs-{n}-gx-vus", vus, Present(), germline ? 0.49m : 0.23m, germline ? GenomicSourceClass.Germline : GenomicSourceClass.Somatic);
+                Significance(o, LoincCodes.UncertainSignificanceAnswer, "Uncertain significance");
+                results.Add(o);
+            }
+
+            if (shape.Benign is { } benign)
+            {
+                var o = SmallVariant($"obs-{n}-gx-benign", benign, Present(), 0.51m, GenomicSourceClass.Germline);
+                Significance(o, LoincCodes.BenignAnswer, "Benign");
+                results.Add(o);
+            }
         }
 
         k = 0;
@@ -353,10 +449,11 @@ public sealed class FhirBuilder(TherapyCatalog catalog, long seed)
             var o = GenomicObservation($"obs-{n}-gx-fusion-{++k}", FhirProfiles.GenomicsVariant, LoincCodes.GeneticVariantAssessment, "Genetic variant assessment", g, r, p);
             o.Code.Text = $"{f.FivePrime.Symbol}::{f.ThreePrime.Symbol} fusion";
             o.Value = Present();
-            o.Component.Add(Component(LoincCodes.GeneStudied, "Gene studied [ID] (5' partner)", Hgnc(f.FivePrime)));
-            o.Component.Add(Component(LoincCodes.GeneStudied, "Gene studied [ID] (3' partner)", Hgnc(f.ThreePrime)));
+            o.Component.Add(Component(LoincCodes.GeneStudied, "Gene studied [ID] (5' partner)", Hgnc(f.FivePrime, geneSystem)));
+            o.Component.Add(Component(LoincCodes.GeneStudied, "Gene studied [ID] (3' partner)", Hgnc(f.ThreePrime, geneSystem)));
             o.Component.Add(Component(LoincCodes.DnaChangeType, "DNA change type", new CodeableConcept(CodeSystems.SequenceOntology, GenomicsKnowledge.SoGeneFusion, "gene_fusion", "gene fusion")));
             o.Component.Add(Component(LoincCodes.GenomicSourceClass, "Genomic source class", SourceClass(GenomicSourceClass.Somatic)));
+            OnSpecimen(o);
             results.Add(o);
         }
 
@@ -366,18 +463,19 @@ public sealed class FhirBuilder(TherapyCatalog catalog, long seed)
             var o = GenomicObservation($"obs-{n}-gx-cnv-{++k}", FhirProfiles.GenomicsVariant, LoincCodes.GeneticVariantAssessment, "Genetic variant assessment", g, r, p);
             o.Code.Text = $"{c.Gene.Symbol} amplification";
             o.Value = Present();
-            o.Component.Add(Component(LoincCodes.GeneStudied, "Gene studied [ID]", Hgnc(c.Gene)));
+            o.Component.Add(Component(LoincCodes.GeneStudied, "Gene studied [ID]", Hgnc(c.Gene, geneSystem)));
             o.Component.Add(Component(LoincCodes.DnaChangeType, "DNA change type", new CodeableConcept(CodeSystems.SequenceOntology, GenomicsKnowledge.SoCopyNumberGain, "copy_number_gain", "copy number gain")));
             o.Component.Add(Component(LoincCodes.CopyNumber, "Genomic structural variant copy number", new Quantity(c.CopyNumber, "1") { Unit = "copies" }));
             o.Component.Add(Component(LoincCodes.GenomicSourceClass, "Genomic source class", SourceClass(GenomicSourceClass.Somatic)));
+            OnSpecimen(o);
             results.Add(o);
         }
 
-        var tmb = GenomicObservation($"obs-{n}-gx-tmb", FhirProfiles.GenomicsTmb, LoincCodes.TumorMutationalBurden, "Mutations/Megabase [# Ratio] in Tumor", g, r, p);
+        var tmb = GenomicObservation($"obs-{n}-gx-tmb", stu3 ? CohortSystems.GenomicsMolecularBiomarker : FhirProfiles.GenomicsTmb, LoincCodes.TumorMutationalBurden, "Mutations/Megabase [# Ratio] in Tumor", g, r, p);
         tmb.Value = new Quantity(g.TmbPerMb, "1/1000000{Base}") { Unit = "mutations per megabase" };
         results.Add(tmb);
 
-        var msi = GenomicObservation($"obs-{n}-gx-msi", FhirProfiles.GenomicsMsi, LoincCodes.MicrosatelliteInstability, "Microsatellite instability [Interpretation] in Cancer specimen Qualitative", g, r, p);
+        var msi = GenomicObservation($"obs-{n}-gx-msi", stu3 ? CohortSystems.GenomicsMolecularBiomarker : FhirProfiles.GenomicsMsi, LoincCodes.MicrosatelliteInstability, "Microsatellite instability [Interpretation] in Cancer specimen Qualitative", g, r, p);
         msi.Value = g.Msi switch
         {
             MicrosatelliteStatus.InstabilityHigh => new CodeableConcept(CodeSystems.Loinc, LoincCodes.MsiHighAnswer, "MSI-H", "MSI-H"),
@@ -412,7 +510,7 @@ public sealed class FhirBuilder(TherapyCatalog catalog, long seed)
             var key = pgx.Gene.Symbol.ToLowerInvariant();
             var genotype = GenomicObservation($"obs-{n}-gx-{key}-genotype", FhirProfiles.GenomicsGenotype, LoincCodes.GenotypeDisplayName, "Genotype display name", g, r, p);
             genotype.Value = new CodeableConcept { Text = $"{pgx.Gene.Symbol} {pgx.Genotype}" };
-            genotype.Component.Add(Component(LoincCodes.GeneStudied, "Gene studied [ID]", Hgnc(pgx.Gene)));
+            genotype.Component.Add(Component(LoincCodes.GeneStudied, "Gene studied [ID]", Hgnc(pgx.Gene, geneSystem)));
             genotype.Component.Add(Component(LoincCodes.GenomicSourceClass, "Genomic source class", SourceClass(GenomicSourceClass.Germline)));
             results.Add(genotype);
 
@@ -423,7 +521,7 @@ public sealed class FhirBuilder(TherapyCatalog catalog, long seed)
                 MetabolizerPhenotype.Intermediate => "Intermediate Metabolizer",
                 _ => "Normal Metabolizer",
             } };
-            phenotype.Component.Add(Component(LoincCodes.GeneStudied, "Gene studied [ID]", Hgnc(pgx.Gene)));
+            phenotype.Component.Add(Component(LoincCodes.GeneStudied, "Gene studied [ID]", Hgnc(pgx.Gene, geneSystem)));
             phenotype.DerivedFrom.Add(r.Reference("Observation", genotype.Id!));
             results.Add(phenotype);
         }
@@ -431,27 +529,77 @@ public sealed class FhirBuilder(TherapyCatalog catalog, long seed)
         var report = new DiagnosticReport
         {
             Id = $"dr-{n}-genomics",
-            Meta = new Meta { Profile = [FhirProfiles.GenomicsReport] },
+            Meta = new Meta { Profile = [stu3 ? FhirProfiles.GenomicReport : FhirProfiles.GenomicsReport] },
             Status = DiagnosticReport.DiagnosticReportStatus.Final,
             Category =
             [
                 new CodeableConcept(CodeSystems.V2Table0074, "GE", "Genetics", null),
                 new CodeableConcept(CodeSystems.V2Table0074, "LAB", "Laboratory", null),
             ],
-            Code = new CodeableConcept(CodeSystems.Loinc, LoincCodes.GenomicsReport, "Master HL7 genetic variant reporting panel", "Comprehensive genomic profiling report"),
+            Code = stu3
+                ? new CodeableConcept(CodeSystems.Loinc, LoincCodes.GeneticAnalysisReport, "Genetic analysis report", "Comprehensive genomic profiling report")
+                : new CodeableConcept(CodeSystems.Loinc, LoincCodes.GenomicsReport, "Master HL7 genetic variant reporting panel", "Comprehensive genomic profiling report"),
             Subject = r.Reference("Patient", p.Id),
             Effective = new FhirDateTime(Date(g.ReportedOn)),
             Issued = new DateTimeOffset(g.ReportedOn.ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero),
             Conclusion = string.Join("; ", Summary(g)),
         };
         report.Extension.Add(new Extension("http://hl7.org/fhir/StructureDefinition/workflow-reasonReference", r.Reference("Condition", conditionId)));
-        foreach (var o in results)
+        var all = new List<Observation>(results);
+        if (stu3)
+        {
+            // Genomics Reporting STU3 grouping: the report lists a grouping Observation whose hasMember holds the findings.
+            var grouping = GenomicObservation($"obs-{n}-gx-group", null, LoincCodes.GenomicsReport, "Master HL7 genetic variant reporting panel", g, r, p);
+            grouping.Code.Text = "Genomic findings";
+            foreach (var o in results)
+            {
+                grouping.HasMember.Add(r.Reference("Observation", o.Id!));
+            }
+
+            report.Result.Add(r.Reference("Observation", grouping.Id!));
+            all.Insert(0, grouping);
+        }
+        else
+        {
+            foreach (var o in results)
+            {
+                report.Result.Add(r.Reference("Observation", o.Id!));
+            }
+        }
+
+        foreach (var o in implications)
         {
             report.Result.Add(r.Reference("Observation", o.Id!));
         }
 
+        all.AddRange(implications);
+        if (shape is not null)
+        {
+            report.Specimen.Add(r.Reference("Specimen", specimenId));
+            if (shape.NoSubject)
+            {
+                // Seen in real feeds: the findings name no subject and are reachable only through the report.
+                foreach (var o in all)
+                {
+                    o.Subject = null;
+                }
+            }
+        }
+
         r.Resources.Add(report);
-        r.Resources.AddRange(results);
+        r.Resources.AddRange(all);
+        if (shape is not null)
+        {
+            r.Resources.Add(new Specimen
+            {
+                Id = specimenId,
+                Meta = new Meta { Profile = [FhirProfiles.McodeHumanSpecimen] },
+                Status = Specimen.SpecimenStatus.Available,
+                Type = new CodeableConcept { Text = "Tumor tissue" },
+                Subject = r.Reference("Patient", p.Id),
+                Collection = new Specimen.CollectionComponent { Collected = new FhirDateTime(Date(shape.SpecimenCollectedOn)) },
+            });
+        }
     }
 
     private static IEnumerable<string> Summary(Genomics g)
@@ -489,7 +637,14 @@ public sealed class FhirBuilder(TherapyCatalog catalog, long seed)
 
     private static CodeableConcept Present() => new(CodeSystems.Loinc, "LA9633-4", "Present", "Present");
 
-    private static CodeableConcept Hgnc(GeneInfo gene) => new(CodeSystems.Hgnc, gene.HgncId, gene.Symbol, gene.Symbol);
+    private static CodeableConcept Hgnc(GeneInfo gene, string system) => new(system, gene.HgncId, gene.Symbol, gene.Symbol);
+
+    /// <summary>Clinical significance (LOINC 53037-8; its long name was not verified, so the coding has no display).</summary>
+    private static Observation.ComponentComponent SignificanceComponent(string answer, string display) => new()
+    {
+        Code = new CodeableConcept { Text = "Clinical significance", Coding = [new Coding(CodeSystems.Loinc, LoincCodes.ClinicalSignificance)] },
+        Value = new CodeableConcept(CodeSystems.Loinc, answer, display, display),
+    };
 
     private static CodeableConcept SourceClass(GenomicSourceClass origin) => origin == GenomicSourceClass.Germline
         ? new CodeableConcept(CodeSystems.Loinc, LoincCodes.GermlineAnswer, "Germline", "Germline")

@@ -1,5 +1,6 @@
 using Precision.Clinical;
 using Precision.Clinical.Catalog;
+using Precision.Cohort.RealWorld;
 
 namespace Precision.Cohort;
 
@@ -26,6 +27,42 @@ public sealed class SyntheticPatient
     public required Messiness Messiness { get; init; }
     public required List<TruthRow> Truth { get; init; }
     public SecondPrimary? SecondPrimary { get; init; }
+
+    /// <summary>
+    /// The record's real-world shape (<see cref="CohortOptions.RealWorldShapes"/>); null: the shapes the generator always wrote.
+    /// A patient with a <see cref="RealWorldRecord.Replacement"/> is an unsupported histology: its <see cref="Lines"/> give the
+    /// dates and responses of the replacement regimens, and it has no truth rows.
+    /// </summary>
+    public RealWorldRecord? RealWorld { get; init; }
+
+    /// <summary>Whether this patient was replaced by an unsupported-histology patient (no truth rows, not a model case).</summary>
+    public bool Replaced => RealWorld?.Replacement is not null;
+
+    /// <summary>A copy with its real-world shape (and, for a replaced patient, its changed genomics and no truth).</summary>
+    public SyntheticPatient WithRealWorld(RealWorldRecord realWorld, Genomics genomics, List<TruthRow> truth) => new()
+    {
+        Index = Index,
+        Id = Id,
+        Mrn = Mrn,
+        GivenName = GivenName,
+        FamilyName = FamilyName,
+        Sex = Sex,
+        BirthDate = BirthDate,
+        Race = Race,
+        Ethnicity = Ethnicity,
+        CancerType = CancerType,
+        DiagnosedOn = DiagnosedOn,
+        Stage = Stage,
+        Smoking = Smoking,
+        Genomics = genomics,
+        Lines = Lines,
+        Labs = Labs,
+        EcogAssessments = EcogAssessments,
+        Messiness = Messiness,
+        Truth = truth,
+        SecondPrimary = SecondPrimary,
+        RealWorld = realWorld,
+    };
 
     public int AgeOn(DateOnly date) => date.Year - BirthDate.Year - (date < BirthDate.AddYears(date.Year - BirthDate.Year) ? 1 : 0);
 }

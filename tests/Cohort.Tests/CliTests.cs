@@ -59,4 +59,21 @@ public sealed class CliTests
         Assert.True(File.Exists(Path.Combine(dir.Path, "manifest.json")));
         Assert.Equal(4, Directory.GetFiles(Path.Combine(dir.Path, "bundles")).Length);
     }
+
+    [Fact]
+    public void No_real_world_shapes_writes_only_the_earlier_files()
+    {
+        using var dir = TestSupport.NewTempDirectory();
+        var (code, stdout, _) = Run("--patients", "4", "--seed", "5", "--out", dir.Path, "--no-real-world-shapes", "--no-bundles");
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("MedicationAdministration", stdout, StringComparison.Ordinal);
+        Assert.Equal(CohortGenerator.LegacyResourceTypes.Select(t => t + ".ndjson").Order(StringComparer.Ordinal),
+            Directory.GetFiles(Path.Combine(dir.Path, "ndjson")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        using var realWorld = TestSupport.NewTempDirectory();
+        (code, stdout, _) = Run("--patients", "4", "--seed", "5", "--out", realWorld.Path, "--no-bundles");
+        Assert.Equal(0, code);
+        Assert.Contains("MedicationAdministration", stdout, StringComparison.Ordinal);
+        Assert.Equal(CohortGenerator.ResourceTypes.Count, Directory.GetFiles(Path.Combine(realWorld.Path, "ndjson")).Length);
+    }
 }

@@ -132,9 +132,14 @@ public sealed class FhirOutputTests(SmallCohortFixture cohort) : IClassFixture<S
         // Negative control: the validator does reject an Observation without its required status and code.
         var broken = validator.Validate(new Observation { Id = "broken" });
         Assert.Contains(broken.Issue, i => i.Severity == OperationOutcome.IssueSeverity.Error);
+        // Every resource type, including the real-world ones (requests, administrations, procedures, specimens, secondary cancers).
         var sample = NdjsonLines().Where((_, i) => i % 23 == 0).Take(60)
             .Concat(NdjsonLines().Where(l => l.File != "Observation").Take(20))
+            .Concat(CohortGenerator.ResourceTypes.SelectMany(t => NdjsonLines().Where(l => l.File == t).Where((_, i) => i % 17 == 0).Take(8)))
+            .Concat(NdjsonLines().Where(l => l.Line.Contains("-met-", StringComparison.Ordinal) && l.File == "Condition").Take(5))
+            .Concat(NdjsonLines().Where(l => l.Line.Contains("\"stage\":[", StringComparison.Ordinal)).Take(5))
             .ToList();
+        Assert.All(CohortGenerator.ResourceTypes, t => Assert.Contains(sample, l => l.File == t));
         foreach (var (_, line) in sample)
         {
             var resource = StrictDeserializer.Deserialize<Resource>(line);

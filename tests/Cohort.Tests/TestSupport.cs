@@ -59,7 +59,7 @@ public sealed class SmallCohortFixture : IDisposable
     public SmallCohortFixture()
     {
         Seed = 20251128;
-        Result = TestSupport.Generator().Generate(new CohortOptions { PatientCount = 60, Seed = Seed }, _dir.Path);
+        Result = TestSupport.Generator().Generate(new CohortOptions { PatientCount = 100, Seed = Seed }, _dir.Path);
     }
 
     public long Seed { get; }

@@ -183,7 +183,8 @@ public sealed class ExplanationsFixture
         var generator = new CohortGenerator(Catalog);
         var profiles = Enumerable.Range(1, 200).Select(i =>
         {
-            var generated = generator.GeneratePatient(CohortSeed, i);
+            // The committed models (1.0.0, 1.1.0) and their reference populations come from cohorts without the real-world shapes.
+            var generated = generator.GeneratePatient(CohortSeed, i, realWorldShapes: false);
             var resources = TransactionBundles.ResourcesWithLocalReferences(generated.Bundle.ToJson());
             return Mapper.Map(generated.Patient.Id, resources);
         }).ToList();

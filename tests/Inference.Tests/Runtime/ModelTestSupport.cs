@@ -122,7 +122,8 @@ public static class GeneratedPatients
         var profiles = new ConcurrentDictionary<int, PatientProfile>();
         Parallel.For(1, count + 1, index =>
         {
-            var generated = generator.GeneratePatient(Seed, index);
+            // The committed models (1.0.0, 1.1.0) and their reference populations come from cohorts without the real-world shapes.
+            var generated = generator.GeneratePatient(Seed, index, realWorldShapes: false);
             var resources = TransactionBundles.ResourcesWithLocalReferences(generated.Bundle.ToJson());
             profiles[index] = mapper.Map(resources.OfType<Patient>().Single().Id!, resources);
         });
