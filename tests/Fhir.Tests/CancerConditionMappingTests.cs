@@ -52,7 +52,8 @@ public sealed class CancerConditionMappingTests
     }
 
     [Theory]
-    [InlineData("C50.912", "some more specific SNOMED CT descendant the table does not list", "999999001", CancerType.BreastCancer)]
+    // 999999001 is not a real concept id: it stands for any more specific SNOMED CT descendant the table does not list.
+    [InlineData("C50.912", "Primary malignant neoplasm of female left breast", "999999001", CancerType.BreastCancer)]
     [InlineData("C20", null, null, CancerType.ColorectalCancer)]
     [InlineData("C25.9", null, "372003004", CancerType.PancreaticCancer)]
     [InlineData("C43.9", null, null, CancerType.Melanoma)]

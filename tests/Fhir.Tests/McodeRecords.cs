@@ -196,6 +196,89 @@ public sealed class McodeRecords(string patientId)
         return specimen;
     }
 
+    /// <summary>mCODE ECOGPerformanceStatus: LOINC 89247-1, integer score.</summary>
+    public Observation Ecog(int score, string date)
+    {
+        var ecog = Finding(FhirProfiles.McodeEcog, new CodeableConcept(CodeSystems.Loinc, LoincCodes.EcogPerformanceStatus, "ECOG Performance Status score"), withSubject: true);
+        ecog.Category = [new CodeableConcept(CodeSystems.ObservationCategory, "survey")];
+        ecog.Value = new Integer(score);
+        ecog.Effective = new FhirDateTime(date);
+        return ecog;
+    }
+
+    /// <summary>mCODE STU3/STU4 TNMStageGroup: SNOMED CT clinical TNM stage grouping, AJCC 8th edition method, focus on the primary.</summary>
+    public Observation StageGroup(Condition primary, string stageText, string date)
+    {
+        var stage = Finding(FhirProfiles.McodeTnmStageGroup, new CodeableConcept(CodeSystems.Snomed, SnomedCodes.ClinicalTnmStageGrouping, "Clinical TNM stage grouping"), withSubject: true);
+        stage.Category = [new CodeableConcept(CodeSystems.ObservationCategory, "survey")];
+        stage.Method = new CodeableConcept(CodeSystems.Snomed, SnomedCodes.Ajcc8thEdition, "AJCC 8th edition");
+        stage.Focus = [new ResourceReference("Condition/" + primary.Id)];
+        stage.Value = new CodeableConcept { Text = stageText };
+        stage.Effective = new FhirDateTime(date);
+        return stage;
+    }
+
+    /// <summary>US Core laboratory result: LOINC, UCUM quantity, effective date.</summary>
+    public Observation Lab(string loinc, decimal value, string unit, string date)
+    {
+        var lab = Finding(FhirProfiles.UsCoreLab, new CodeableConcept(CodeSystems.Loinc, loinc), withSubject: true);
+        lab.Category = [new CodeableConcept(CodeSystems.ObservationCategory, "laboratory")];
+        lab.Value = new Quantity(value, unit, CodeSystems.Ucum);
+        lab.Effective = new FhirDateTime(date);
+        return lab;
+    }
+
+    /// <summary>A Genomics Reporting Variant reported Absent (LA9634-2): a pertinent negative for the assayed change.</summary>
+    public Observation AbsentVariant(string gene, string hgncId, string cHgvs, string pHgvs)
+    {
+        var variant = Variant(gene, hgncId, cHgvs, pHgvs, withSubject: true);
+        variant.Value = new CodeableConcept(CodeSystems.Loinc, LoincCodes.AbsentAnswer, "Absent");
+        variant.Component.RemoveAll(c => c.Code.Coding.Any(x => x.Code == LoincCodes.SampleVariantAlleleFrequency));
+        return variant;
+    }
+
+    /// <summary>A MedicationRequest for any medication by code or text, with a status and intent of the caller's choosing.</summary>
+    public MedicationRequest Order(string? rxnorm, string name, string authoredOn,
+        MedicationRequest.MedicationrequestStatus status = MedicationRequest.MedicationrequestStatus.Completed,
+        MedicationRequest.MedicationRequestIntent intent = MedicationRequest.MedicationRequestIntent.Order, string? treatmentIntentSnomed = null)
+    {
+        var request = new MedicationRequest
+        {
+            Id = NextId("order"),
+            Status = status,
+            Intent = intent,
+            Medication = rxnorm is null ? new CodeableConcept { Text = name } : new CodeableConcept(CodeSystems.RxNorm, rxnorm, name, name),
+            Subject = Subject,
+            AuthoredOn = authoredOn,
+        };
+        if (treatmentIntentSnomed is not null)
+        {
+            request.Extension.Add(new Extension(FhirProfiles.ProcedureIntent, new CodeableConcept(CodeSystems.Snomed, treatmentIntentSnomed)));
+        }
+
+        Resources.Add(request);
+        return request;
+    }
+
+    /// <summary>mCODE RadiotherapyCourseSummary: radiotherapy course of treatment (SNOMED CT), category, performed period, intent.</summary>
+    public Procedure RadiotherapyCourse(string start, string end, string intentSnomed, string bodySite)
+    {
+        var procedure = new Procedure
+        {
+            Id = NextId("radiotherapy"),
+            Meta = new Meta { Profile = [FhirProfiles.McodeRadiotherapyCourseSummary] },
+            Status = EventStatus.Completed,
+            Category = new CodeableConcept(CodeSystems.Snomed, SnomedCodes.RadiationOncologyProcedure, "Radiation oncology AND/OR radiotherapy"),
+            Code = new CodeableConcept(CodeSystems.Snomed, SnomedCodes.RadiotherapyCourseOfTreatment, "Radiotherapy course of treatment"),
+            Subject = Subject,
+            Performed = new Period(new FhirDateTime(start), new FhirDateTime(end)),
+            BodySite = [new CodeableConcept { Text = bodySite }],
+            Extension = [new Extension(FhirProfiles.ProcedureIntent, new CodeableConcept(CodeSystems.Snomed, intentSnomed))],
+        };
+        Resources.Add(procedure);
+        return procedure;
+    }
+
     public static Coding Snomed(string code, string display) => new(CodeSystems.Snomed, code, display);
 
     public static Coding Icd10(string code, string display) => new(CodeSystems.Icd10Cm, code, display);

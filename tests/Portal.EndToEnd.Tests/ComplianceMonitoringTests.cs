@@ -79,7 +79,7 @@ public sealed class ComplianceMonitoringTests(PortalBrowser browser) : IClassFix
             scope.ServiceProvider.GetRequiredService<AuditCallContext>().User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
                 [new System.Security.Claims.Claim("sub", "dev-clinician"), new System.Security.Claims.Claim("name", "Dr. Clara Imhof"), new System.Security.Claims.Claim("role", "clinician")],
                 "seed", "name", "role"));
-            foreach (var candidate in (await directory.SearchAsync(new PatientQuery(null, null, 0, 12))).Patients)
+            foreach (var candidate in (await directory.SearchAsync(new PatientQuery(null, null, 0, 16))).Patients)
             {
                 if ((await directory.ReadAsync(candidate.PatientId)).Profile is { } profile
                     && (await predictions.PredictAsync(profile, null)).Value is { } result)

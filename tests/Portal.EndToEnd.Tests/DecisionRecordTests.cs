@@ -119,7 +119,7 @@ public sealed class DecisionRecordTests(PortalBrowser browser) : IClassFixture<P
         var directory = scope.ServiceProvider.GetRequiredService<IPatientDirectory>();
         foreach (var candidate in (await directory.SearchAsync(new PatientQuery(null, null, 0, 60))).Patients)
         {
-            if ((await directory.ReadAsync(candidate.PatientId)).Profile is { PrimaryCancer: not null, Variants.Count: > 0 } profile)
+            if ((await directory.ReadAsync(candidate.PatientId)).Profile is { PrimaryCancer: not null, Variants.Count: > 0 } profile && PredictionEligibility.WhyNot(profile) is null)
             {
                 // As on the predictions tab: the prediction, the top therapy's explanation, and the clinician's feedback on it.
                 var predictions = scope.ServiceProvider.GetRequiredService<IPatientPredictions>();

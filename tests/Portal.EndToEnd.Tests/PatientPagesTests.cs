@@ -97,7 +97,7 @@ public sealed class PatientPagesTests(PortalBrowser browser) : IClassFixture<Por
         {
             var record = await directory.ReadAsync(candidate.PatientId);
             if (record.Profile is { Variants.Count: > 0, TherapyLines.Count: > 0, LatestLabs.Count: > 0, PrimaryCancer: not null } profile
-                && profile.Demographics.MedicalRecordNumber is not null)
+                && profile.Demographics.MedicalRecordNumber is not null && PredictionEligibility.WhyNot(profile) is null)
             {
                 return profile;
             }

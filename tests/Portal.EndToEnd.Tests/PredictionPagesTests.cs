@@ -108,7 +108,7 @@ public sealed class PredictionPagesTests(PortalBrowser browser) : IClassFixture<
         var candidates = await directory.SearchAsync(new PatientQuery(null, null, 0, 100));
         foreach (var candidate in candidates.Patients)
         {
-            if ((await directory.ReadAsync(candidate.PatientId)).Profile is { } profile && wanted(profile))
+            if ((await directory.ReadAsync(candidate.PatientId)).Profile is { } profile && PredictionEligibility.WhyNot(profile) is null && wanted(profile))
             {
                 return profile;
             }

@@ -272,7 +272,7 @@ public sealed partial class TumorBoardTests(TumorBoardBrowser browser, ITestOutp
         var found = new List<PatientProfile>();
         foreach (var candidate in (await directory.SearchAsync(new PatientQuery(null, null, 0, 100))).Patients)
         {
-            if ((await directory.ReadAsync(candidate.PatientId)).Profile is { } profile && wanted(profile)
+            if ((await directory.ReadAsync(candidate.PatientId)).Profile is { } profile && PredictionEligibility.WhyNot(profile) is null && wanted(profile)
                 && found.All(f => f.Demographics.DisplayName != profile.Demographics.DisplayName))
             {
                 found.Add(profile);

@@ -71,7 +71,7 @@ public sealed class PatientHeaderTests : MudTestContext
         var cut = Render<PatientHeader>(p => p.Add(c => c.Profile, profile));
 
         var metastatic = cut.Find("[data-testid=patient-metastatic]");
-        Assert.Contains("Metastatic:", metastatic.TextContent, StringComparison.Ordinal);
+        Assert.Contains("Metastatic sites", metastatic.TextContent, StringComparison.Ordinal);
         var sites = cut.FindAll("[data-testid=metastatic-site]");
         Assert.Equal(["liver", "bone"], sites.Select(s => s.QuerySelector(".bounded-text")!.TextContent));
         Assert.Equal(["Condition/met-liver", "Condition/met-bone"], sites.Select(s => s.QuerySelector("[data-testid=source-ref]")!.TextContent));
