@@ -300,7 +300,7 @@ public sealed class DecisionRecordServiceTests(DecisionRecordPortal portal) : IC
         var records = compliance.ServiceProvider.GetRequiredService<IDecisionRecords>();
 
         var record = (await records.GetAsync(failed)).Value!;
-        Assert.StartsWith("This prediction failed when it was made (The record of patient empty-7 holds no diagnosis", record.RecordProblems[0], StringComparison.Ordinal);
+        Assert.StartsWith("This prediction failed when it was made (The record has no primary cancer diagnosis", record.RecordProblems[0], StringComparison.Ordinal);
         Assert.Empty(record.Outputs);
         var replay = (await records.ReplayAsync(failed)).Value!;
         Assert.Equal(ReplayVerdict.Unavailable, replay.Verdict);

@@ -1,3 +1,4 @@
+using Precision.Clinical;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Precision.Inference.Runtime;
@@ -179,7 +180,7 @@ public sealed class ModelActivationServiceTests
         var directory = scope.ServiceProvider.GetRequiredService<IPatientDirectory>();
         foreach (var candidate in (await directory.SearchAsync(new Precision.Clinical.PatientQuery(null, null, 0, 60))).Patients)
         {
-            if ((await directory.ReadAsync(candidate.PatientId)).Profile is { PrimaryCancer: not null } profile)
+            if ((await directory.ReadAsync(candidate.PatientId)).Profile is { PrimaryCancer: not null } profile && PredictionEligibility.WhyNot(profile) is null)
             {
                 return profile;
             }

@@ -228,7 +228,7 @@ public sealed class PatientPredictionServiceTests : IAsyncLifetime
         var directory = scope.ServiceProvider.GetRequiredService<IPatientDirectory>();
         foreach (var candidate in (await directory.SearchAsync(new PatientQuery(null, null, 0, 60))).Patients)
         {
-            if ((await directory.ReadAsync(candidate.PatientId)).Profile is { PrimaryCancer: not null } profile && wanted(profile))
+            if ((await directory.ReadAsync(candidate.PatientId)).Profile is { PrimaryCancer: not null } profile && wanted(profile) && PredictionEligibility.WhyNot(profile) is null)
             {
                 return profile;
             }
