@@ -12,7 +12,11 @@ public sealed record PatientSummary(
     DateOnly? BirthDate,
     AdministrativeSex Sex,
     CancerType? CancerType,
-    string? DiagnosisLabel);
+    string? DiagnosisLabel)
+{
+    /// <summary>Patient.deceased[x], so the list shows who has died before anyone opens the record.</summary>
+    public VitalStatus? VitalStatus { get; init; }
+}
 
 /// <summary>A patient list query: free text matches name or MRN; pages count from 0.</summary>
 public sealed record PatientQuery(string? Text, CancerType? CancerType, int PageIndex, int PageSize)

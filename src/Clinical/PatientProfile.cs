@@ -55,6 +55,9 @@ public sealed record PrimaryCancerCondition(
     /// <summary>Why the cancer type is what it is when it is not plain (not supported, codes disagree, histology missing).</summary>
     public string? ClassificationNote { get; init; }
 
+    /// <summary>The classification note as a sentence for the clinician ("This diagnosis is a small cell carcinoma of the lung, …").</summary>
+    public string? ClassificationSentence => ClassificationNote is { Length: > 0 } note ? "This diagnosis " + note.TrimEnd('.') + "." : null;
+
     /// <summary>Active, recurrence, relapse or not stated: a cancer under care, not one in remission or resolved.</summary>
     public bool IsActive => ClinicalStatus is null or "active" or "recurrence" or "relapse";
 

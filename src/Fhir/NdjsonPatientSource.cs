@@ -235,7 +235,10 @@ public sealed class NdjsonPatientSource : IFhirPatientSource
         var profile = new PatientProfileMapper().Map(patient.Id!, related.OfType<Condition>().Cast<Resource>().Prepend(patient));
         var primary = profile.PrimaryCancer;
         return new PatientSummary(patient.Id!, profile.Demographics.DisplayName, profile.Demographics.MedicalRecordNumber,
-            profile.Demographics.BirthDate, profile.Demographics.Sex, primary?.CancerType, primary?.DisplayName);
+            profile.Demographics.BirthDate, profile.Demographics.Sex, primary?.CancerType, primary?.DisplayName)
+        {
+            VitalStatus = profile.VitalStatus,
+        };
     }
 
     /// <summary>The id of the patient a resource's subject names (<c>Patient/id</c>, or an absolute URL ending so, as the mapper reads it).</summary>

@@ -49,6 +49,29 @@ public sealed class PatientListTests : BunitContext, IAsyncLifetime
         cut.WaitForAssertion(() => Assert.Contains("Only the first 5,000", cut.Find("[data-testid=patient-list-notice]").TextContent, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_deceased_patient_is_marked_with_the_age_at_death_and_an_unsupported_cancer_is_said_so()
+    {
+        var page = new PatientPage(
+        [
+            new PatientSummary("p1", "Dora Deceased", "MRN-1", new DateOnly(1960, 4, 12), AdministrativeSex.Female, CancerType.NonSmallCellLungCancer, "Non-small cell lung cancer")
+            {
+                VitalStatus = new VitalStatus(new DateOnly(2025, 3, 2), new SourceReference("Patient", "p1")),
+            },
+            new PatientSummary("p2", "Simon Smallcell", "MRN-2", new DateOnly(1955, 1, 20), AdministrativeSex.Male, CancerType.Other, "Small cell carcinoma of lung"),
+        ], 2, 0, 25);
+        Services.AddSingleton<IPatientDirectory>(new ListDirectory(page));
+        Render<MudPopoverProvider>();
+
+        var cut = Render<PatientList>();
+
+        cut.WaitForAssertion(() => Assert.Equal("Deceased 2025-03-02", cut.Find("[data-testid=patient-list-deceased]").TextContent.Trim()));
+        var rows = cut.FindAll("tbody tr");
+        Assert.Contains(">64<", rows[0].InnerHtml, StringComparison.Ordinal); // age at death, not today
+        Assert.Single(cut.FindAll("[data-testid=patient-list-unsupported]"));
+        Assert.Contains("not supported by the model", rows[1].TextContent, StringComparison.Ordinal);
+    }
+
     private sealed class ListDirectory(PatientPage page) : IPatientDirectory
     {
         public string SourceDescription => "test source";

@@ -214,6 +214,12 @@ public sealed class RealWorldMcodeTests(McodeRecordsBrowser browser) : IClassFix
         await Expect(page.GetByTestId("prediction-not-eligible")).ToContainTextAsync("died");
         await Expect(page.GetByTestId("prediction-row")).ToHaveCountAsync(0);
         await PortalBrowser.ScreenshotAsync(page, "patient-deceased-no-predictions");
+
+        await page.GotoAsync(browser.Host.PortalUrl + "patients");
+        await PortalBrowser.WaitForInteractiveAsync(page);
+        await InputOf(page, "patient-search").FillAsync("Verstorben");
+        await Expect(page.GetByTestId("patient-list-deceased")).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+        await Expect(page.GetByTestId("patient-list-deceased")).ToHaveTextAsync("Deceased 2025-03-02");
         await page.Context.CloseAsync();
     }
 

@@ -122,7 +122,7 @@ public sealed class CancerTypeClassifier
         {
             case "lung":
                 return histology == "carcinoma"
-                    ? new(CancerConditionRole.Primary, CancerType.NonSmallCellLungCancer, site, "read as non-small cell lung cancer from the lung site and a non-small cell carcinoma histology")
+                    ? new(CancerConditionRole.Primary, CancerType.NonSmallCellLungCancer, site, "is read as non-small cell lung cancer from the lung site and a non-small cell carcinoma histology")
                     : Other(site, "is a lung cancer without a histology: non-small cell and small cell lung cancer are treated differently, so the portal does not assume either. Add the histology (mCODE histology-morphology-behavior) or a specific SNOMED CT code");
             case "colorectum" or "breast" or "ovary" or "pancreas":
                 var byType = site switch
