@@ -187,6 +187,24 @@ public static class FhirProfiles
     public const string GenomicsMsi = Genomics + "msi";
     public const string GenomicsGenotype = Genomics + "genotype";
 
+    /// <summary>Genomics Reporting STU3 profile that replaced the STU2 tmb and msi profiles.</summary>
+    public const string GenomicsMolecularBiomarker = Genomics + "molecular-biomarker";
+
+    /// <summary>mCODE STU2–STU4 TNM category profiles.</summary>
+    public const string McodeTnmPrimaryTumorCategory = Mcode + "mcode-tnm-primary-tumor-category";
+    public const string McodeTnmRegionalNodesCategory = Mcode + "mcode-tnm-regional-nodes-category";
+    public const string McodeTnmDistantMetastasesCategory = Mcode + "mcode-tnm-distant-metastases-category";
+
+    /// <summary>mCODE STU1 clinical / pathological TNM category profiles.</summary>
+    public const string McodeTnmClinicalPrimaryTumorCategory = Mcode + "mcode-tnm-clinical-primary-tumor-category";
+    public const string McodeTnmClinicalRegionalNodesCategory = Mcode + "mcode-tnm-clinical-regional-nodes-category";
+    public const string McodeTnmClinicalDistantMetastasesCategory = Mcode + "mcode-tnm-clinical-distant-metastases-category";
+    public const string McodeTnmPathologicalPrimaryTumorCategory = Mcode + "mcode-tnm-pathological-primary-tumor-category";
+    public const string McodeTnmPathologicalRegionalNodesCategory = Mcode + "mcode-tnm-pathological-regional-nodes-category";
+
+    /// <summary>mCODE RadiotherapyCourseSummary: number of sessions delivered (unsignedInt).</summary>
+    public const string RadiotherapySessions = Mcode + "mcode-radiotherapy-sessions";
+
     /// <summary>Extensions.</summary>
     public const string HistologyMorphologyBehavior = Mcode + "mcode-histology-morphology-behavior";
     public const string RelatedPrimaryCancerConditionStu1 = Mcode + "mcode-related-primary-cancer-condition";

@@ -90,8 +90,8 @@ public sealed partial class FhirBuilder
         {
             Id = id,
             Meta = new Meta { Profile = [FhirProfiles.McodePrimaryCancerCondition] },
-            ClinicalStatus = new CodeableConcept(CohortSystems.ConditionClinical, "active", "Active", null),
-            VerificationStatus = new CodeableConcept(CohortSystems.ConditionVerification, "confirmed", "Confirmed", null),
+            ClinicalStatus = new CodeableConcept(CodeSystems.ConditionClinical, "active", "Active", null),
+            VerificationStatus = new CodeableConcept(CodeSystems.ConditionVerification, "confirmed", "Confirmed", null),
             Category = [new CodeableConcept(CohortSystems.ConditionCategory, "problem-list-item", "Problem List Item", null)],
             Code = code,
             Subject = r.Reference("Patient", p.Id),
@@ -129,8 +129,8 @@ public sealed partial class FhirBuilder
         {
             Id = id,
             Meta = new Meta { Profile = [FhirProfiles.McodeSecondaryCancerCondition] },
-            ClinicalStatus = new CodeableConcept(CohortSystems.ConditionClinical, "active", "Active", null),
-            VerificationStatus = new CodeableConcept(CohortSystems.ConditionVerification, "confirmed", "Confirmed", null),
+            ClinicalStatus = new CodeableConcept(CodeSystems.ConditionClinical, "active", "Active", null),
+            VerificationStatus = new CodeableConcept(CodeSystems.ConditionVerification, "confirmed", "Confirmed", null),
             Category = [new CodeableConcept(CohortSystems.ConditionCategory, "problem-list-item", "Problem List Item", null)],
             Code = code,
             Subject = r.Reference("Patient", p.Id),
@@ -196,11 +196,11 @@ public sealed partial class FhirBuilder
                 var categories = new[]
                 {
                     ("t", tnm.T, pathologic ? RealWorldCodes.PathologicalPrimaryTumor : RealWorldCodes.ClinicalPrimaryTumor, pathologic ? "Primary tumor (T), pathological" : "Primary tumor (T), clinical",
-                        stu2Plus ? CohortSystems.McodeTnmPrimaryTumorCategory : pathologic ? CohortSystems.McodeTnmPathologicalPrimaryTumorCategory : CohortSystems.McodeTnmClinicalPrimaryTumorCategory),
+                        stu2Plus ? FhirProfiles.McodeTnmPrimaryTumorCategory : pathologic ? FhirProfiles.McodeTnmPathologicalPrimaryTumorCategory : FhirProfiles.McodeTnmClinicalPrimaryTumorCategory),
                     ("n", tnm.N, pathologic ? RealWorldCodes.PathologicalRegionalNodes : RealWorldCodes.ClinicalRegionalNodes, pathologic ? "Regional lymph nodes (N), pathological" : "Regional lymph nodes (N), clinical",
-                        stu2Plus ? CohortSystems.McodeTnmRegionalNodesCategory : pathologic ? CohortSystems.McodeTnmPathologicalRegionalNodesCategory : CohortSystems.McodeTnmClinicalRegionalNodesCategory),
+                        stu2Plus ? FhirProfiles.McodeTnmRegionalNodesCategory : pathologic ? FhirProfiles.McodeTnmPathologicalRegionalNodesCategory : FhirProfiles.McodeTnmClinicalRegionalNodesCategory),
                     ("m", tnm.M, RealWorldCodes.ClinicalDistantMetastases, "Distant metastases (M), clinical",
-                        stu2Plus ? CohortSystems.McodeTnmDistantMetastasesCategory : CohortSystems.McodeTnmClinicalDistantMetastasesCategory),
+                        stu2Plus ? FhirProfiles.McodeTnmDistantMetastasesCategory : FhirProfiles.McodeTnmClinicalDistantMetastasesCategory),
                 };
                 foreach (var (key, value, loincCode, loincDisplay, categoryProfile) in categories)
                 {
@@ -484,7 +484,7 @@ public sealed partial class FhirBuilder
             procedure.ReasonReference.Add(r.Reference("Condition", course.SecondarySequence is { } met ? secondaryIds[met] : conditionId));
             procedure.BodySite.Add(course.BodySite is { } site ? Concept(site, course.BodySiteText) : new CodeableConcept { Text = course.BodySiteText });
             procedure.Extension.Add(Intent(FhirProfiles.ProcedureIntent, course.Curative));
-            procedure.Extension.Add(new Extension(CohortSystems.RadiotherapySessions, new UnsignedInt(course.Sessions)));
+            procedure.Extension.Add(new Extension(FhirProfiles.RadiotherapySessions, new UnsignedInt(course.Sessions)));
             r.Resources.Add(procedure);
         }
 

@@ -160,8 +160,8 @@ public sealed partial class FhirBuilder(TherapyCatalog catalog, long seed)
         {
             Id = id,
             Meta = new Meta { Profile = [FhirProfiles.McodePrimaryCancerCondition] },
-            ClinicalStatus = new CodeableConcept(CohortSystems.ConditionClinical, active ? "active" : "remission", active ? "Active" : "Remission", null),
-            VerificationStatus = new CodeableConcept(CohortSystems.ConditionVerification, "confirmed", "Confirmed", null),
+            ClinicalStatus = new CodeableConcept(CodeSystems.ConditionClinical, active ? "active" : "remission", active ? "Active" : "Remission", null),
+            VerificationStatus = new CodeableConcept(CodeSystems.ConditionVerification, "confirmed", "Confirmed", null),
             Category = [new CodeableConcept(CohortSystems.ConditionCategory, "problem-list-item", "Problem List Item", null)],
             Code = code,
             BodySite = [new CodeableConcept(CodeSystems.Snomed, profile.BodySiteSnomed, profile.BodySiteDisplay, profile.BodySiteDisplay)],
@@ -471,11 +471,11 @@ public sealed partial class FhirBuilder(TherapyCatalog catalog, long seed)
             results.Add(o);
         }
 
-        var tmb = GenomicObservation($"obs-{n}-gx-tmb", stu3 ? CohortSystems.GenomicsMolecularBiomarker : FhirProfiles.GenomicsTmb, LoincCodes.TumorMutationalBurden, "Mutations/Megabase [# Ratio] in Tumor", g, r, p);
+        var tmb = GenomicObservation($"obs-{n}-gx-tmb", stu3 ? FhirProfiles.GenomicsMolecularBiomarker : FhirProfiles.GenomicsTmb, LoincCodes.TumorMutationalBurden, "Mutations/Megabase [# Ratio] in Tumor", g, r, p);
         tmb.Value = new Quantity(g.TmbPerMb, "1/1000000{Base}") { Unit = "mutations per megabase" };
         results.Add(tmb);
 
-        var msi = GenomicObservation($"obs-{n}-gx-msi", stu3 ? CohortSystems.GenomicsMolecularBiomarker : FhirProfiles.GenomicsMsi, LoincCodes.MicrosatelliteInstability, "Microsatellite instability [Interpretation] in Cancer specimen Qualitative", g, r, p);
+        var msi = GenomicObservation($"obs-{n}-gx-msi", stu3 ? FhirProfiles.GenomicsMolecularBiomarker : FhirProfiles.GenomicsMsi, LoincCodes.MicrosatelliteInstability, "Microsatellite instability [Interpretation] in Cancer specimen Qualitative", g, r, p);
         msi.Value = g.Msi switch
         {
             MicrosatelliteStatus.InstabilityHigh => new CodeableConcept(CodeSystems.Loinc, LoincCodes.MsiHighAnswer, "MSI-H", "MSI-H"),
