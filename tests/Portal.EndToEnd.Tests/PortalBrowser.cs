@@ -22,8 +22,15 @@ public class PortalBrowser : IAsyncLifetime
     /// <summary>How the portal under test is configured; subclasses point it at other record sources.</summary>
     protected virtual Task<PortalTestHostOptions> HostOptionsAsync() => Task.FromResult(new PortalTestHostOptions());
 
+    /// <summary>
+    /// How long an expectation waits for its condition: a busy two-core machine (a build, other browsers) can take seconds to
+    /// answer a click over the live session; five seconds (Playwright's default) once failed a correct page.
+    /// </summary>
+    public const float ExpectTimeoutMilliseconds = 20_000;
+
     public virtual async Task InitializeAsync()
     {
+        Assertions.SetDefaultExpectTimeout(ExpectTimeoutMilliseconds);
         Host = await PortalTestHost.StartAsync(await HostOptionsAsync());
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
