@@ -23,6 +23,13 @@ if ! command -v pdftotext >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
 fi
 
+# readelf (binutils) checks the TorchSharp loader fix independently of the project's own ELF parser.
+if ! command -v readelf >/dev/null 2>&1; then
+  echo "== Installing Debian binutils"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binutils >/dev/null
+fi
+
 # The FHIR sandbox's packages (@medplum/fhir-router and a Node 22 binary from the `node` package); the tests start it.
 if ! command -v npm >/dev/null 2>&1; then
   echo "== Installing Debian npm"

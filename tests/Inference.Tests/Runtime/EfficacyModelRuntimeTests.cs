@@ -13,13 +13,10 @@ public sealed class EfficacyModelRuntimeTests(ModelFixture fixture)
 {
     private static bool CudaLibrariesPresent => NativeLibrary.TryLoad("libcublasLt.so.13", out var handle) && Free(handle);
 
-    [Fact]
+    [SkippableFact]
     public void On_a_host_without_the_CUDA_libraries_Auto_serves_on_the_CPU_and_logs_why()
     {
-        if (CudaLibrariesPresent)
-        {
-            return; // a GPU host: the fallback cannot happen there
-        }
+        Skip.If(CudaLibrariesPresent, "The CUDA 13 libraries are present on this host: the CPU fallback cannot happen here.");
 
         var logger = new ListLogger();
         var start = EfficacyModelRuntime.Start(TestModels.VerifiedCommitted(), new EfficacyModelOptions { ExecutionProvider = ExecutionProviderPreference.Auto }, logger);
@@ -34,13 +31,10 @@ public sealed class EfficacyModelRuntimeTests(ModelFixture fixture)
         Assert.Contains(logger.Lines, l => l.Level == LogLevel.Information && l.Message.Contains("serving on CPU", StringComparison.Ordinal));
     }
 
-    [Fact]
+    [SkippableFact]
     public void On_a_host_without_the_CUDA_libraries_Cuda_is_refused_with_what_to_install_or_set()
     {
-        if (CudaLibrariesPresent)
-        {
-            return;
-        }
+        Skip.If(CudaLibrariesPresent, "The CUDA 13 libraries are present on this host: the refusal cannot happen here.");
 
         var start = EfficacyModelRuntime.Start(TestModels.VerifiedCommitted(), new EfficacyModelOptions { ExecutionProvider = ExecutionProviderPreference.Cuda, DeviceId = 0 });
 
