@@ -12,7 +12,10 @@ public enum CancerType
     PancreaticCancer,
 }
 
-/// <summary>How each cancer type is coded in FHIR (SNOMED CT for the condition, ICD-10-CM alongside).</summary>
+/// <summary>
+/// How the generator codes each cancer type in FHIR (SNOMED CT for the condition, ICD-10-CM alongside). Reading a record's
+/// codes is <see cref="Terminology.CancerTypeClassifier"/>'s job: exact codes alone would miss descendants and misread C34.
+/// </summary>
 public sealed record CancerTypeCoding(CancerType CancerType, string DisplayName, string SnomedCode, string SnomedDisplay, string Icd10Code);
 
 public static class CancerTypes
@@ -27,12 +30,6 @@ public static class CancerTypes
         new(CancerType.OvarianCancer, "Ovarian cancer", "363443007", "Malignant tumor of ovary (disorder)", "C56.9"),
         new(CancerType.PancreaticCancer, "Pancreatic cancer", "363418001", "Malignant tumor of pancreas (disorder)", "C25.9"),
     ];
-
-    public static CancerTypeCoding? BySnomed(string? code) => All.FirstOrDefault(c => c.SnomedCode == code);
-
-    /// <summary>ICD-10-CM match by category prefix (C34.1 → lung), for records that carry only ICD-10.</summary>
-    public static CancerTypeCoding? ByIcd10(string? code) =>
-        code is null ? null : All.FirstOrDefault(c => code.StartsWith(c.Icd10Code[..3], StringComparison.OrdinalIgnoreCase));
 
     public static string DisplayName(CancerType type) => All.FirstOrDefault(c => c.CancerType == type)?.DisplayName ?? "Other cancer";
 }

@@ -24,6 +24,15 @@ internal static class FhirElementReading
         _ => null,
     };
 
+    /// <summary>
+    /// The id of the patient a resource's subject names — <c>Patient/id</c>, versioned or absolute — or null (no subject, a
+    /// Group or Device, a logical reference by identifier). One reading for the sources and the mapper.
+    /// </summary>
+    public static string? PatientIdOf(Resource resource) => PatientIdOf(SubjectOf(resource));
+
+    public static string? PatientIdOf(ResourceReference? subject) =>
+        ResourceIndex.KeyOf(subject?.Reference) is { } key && key.StartsWith("Patient/", StringComparison.Ordinal) ? key["Patient/".Length..] : null;
+
     /// <summary>Whether the mapper reads this resource type as part of a patient's record.</summary>
     public static bool IsPatientScoped(Resource resource) =>
         resource is Condition or Observation or MedicationStatement or MedicationRequest or DiagnosticReport

@@ -241,23 +241,8 @@ public sealed class NdjsonPatientSource : IFhirPatientSource
         };
     }
 
-    /// <summary>The id of the patient a resource's subject names (<c>Patient/id</c>, or an absolute URL ending so, as the mapper reads it).</summary>
-    internal static string? PatientIdOf(Resource resource)
-    {
-        if (FhirElementReading.SubjectOf(resource)?.Reference is not { } reference)
-        {
-            return null;
-        }
-
-        var at = reference.LastIndexOf("Patient/", StringComparison.Ordinal);
-        if (at < 0 || (at > 0 && reference[at - 1] != '/'))
-        {
-            return null;
-        }
-
-        var id = reference[(at + "Patient/".Length)..];
-        return id.Length > 0 && !id.Contains('/', StringComparison.Ordinal) ? id : null;
-    }
+    /// <summary>The id of the patient a resource's subject names (<see cref="FhirElementReading.PatientIdOf(Resource)"/>).</summary>
+    internal static string? PatientIdOf(Resource resource) => FhirElementReading.PatientIdOf(resource);
 
     private sealed record Index(
         Dictionary<string, Patient> Patients,

@@ -242,8 +242,7 @@ public sealed partial class PatientProfileMapper(ITherapyResolver? therapyResolv
         return true;
     }
 
-    private static bool IsSubject(ResourceReference? subject, string patientId) =>
-        ResourceIndex.KeyOf(subject?.Reference) == "Patient/" + patientId;
+    private static bool IsSubject(ResourceReference? subject, string patientId) => PatientIdOf(subject) == patientId;
 
     /// <summary>Every resource is accounted for: medications by the resources that name them, anything missed said so.</summary>
     private static void AccountForTheRest(List<Resource> all, Patient? patient, MappingState state)

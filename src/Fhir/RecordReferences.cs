@@ -111,17 +111,8 @@ internal static partial class RecordReferences
     }
 
     /// <summary>Whether a referenced resource may join this patient's record: it names this patient, or no patient at all.</summary>
-    public static bool MayJoin(Resource resource, string patientId)
-    {
-        if (SubjectOf(resource) is not { } subject)
-        {
-            return true;
-        }
-
-        var reference = subject.Reference;
-        return reference is not null
-            && (reference == "Patient/" + patientId || reference.EndsWith("/Patient/" + patientId, StringComparison.Ordinal));
-    }
+    public static bool MayJoin(Resource resource, string patientId) =>
+        SubjectOf(resource) is null || PatientIdOf(resource) == patientId;
 
     /// <summary>Whether a resource has no subject at all, so it can belong to whichever record points at it.</summary>
     public static bool NamesNoSubject(Resource resource) => SubjectOf(resource) is null;
