@@ -133,6 +133,9 @@ public sealed record GenomicVariant(
     /// <summary>Clinical significance (LOINC 53037-8) as reported, on the variant or on a diagnostic implication derived from it.</summary>
     public ClinicalSignificance Significance { get; init; } = ClinicalSignificance.NotReported;
 
+    /// <summary>When the result became known: the report's issued date, else the observation's effective date.</summary>
+    public DateOnly? ReportedOn { get; init; }
+
     /// <summary>Clinical label: gene and protein change ("EGFR p.L858R"), or the coding change.</summary>
     public string Label => Gene + " " + (ProteinChange ?? CodingChange ?? "variant");
 
@@ -143,6 +146,9 @@ public sealed record GenomicVariant(
 /// <summary>A gene fusion (structural variant), e.g. EML4::ALK. <see cref="FivePrimeGene"/> is empty when the report names one gene.</summary>
 public sealed record GeneFusion(string FivePrimeGene, string ThreePrimeGene, SourceReference Source)
 {
+    /// <summary>When the result became known: the report's issued date, else the observation's effective date.</summary>
+    public DateOnly? ReportedOn { get; init; }
+
     public string Label => FivePrimeGene.Length == 0 ? ThreePrimeGene + " fusion (partner not reported)" : FivePrimeGene + "::" + ThreePrimeGene;
 }
 
@@ -158,6 +164,9 @@ public enum CopyNumberChange
 
 public sealed record CopyNumberAlteration(string Gene, CopyNumberChange Change, decimal? CopyNumber, SourceReference Source)
 {
+    /// <summary>When the result became known: the report's issued date, else the observation's effective date.</summary>
+    public DateOnly? ReportedOn { get; init; }
+
     /// <summary>Copies at which a gain counts as an amplification (ASCO/CAP HER2 ISH: an average of ≥ 6 signals per cell is amplified).</summary>
     public const decimal AmplificationThreshold = 6m;
 
@@ -170,7 +179,10 @@ public sealed record CopyNumberAlteration(string Gene, CopyNumberChange Change, 
 }
 
 /// <summary>Tumor mutational burden in mutations per megabase (LOINC 94076-7).</summary>
-public sealed record TumorMutationalBurden(decimal MutationsPerMegabase, SourceReference Source);
+public sealed record TumorMutationalBurden(decimal MutationsPerMegabase, SourceReference Source)
+{
+    public DateOnly? ReportedOn { get; init; }
+}
 
 public enum MicrosatelliteStatus
 {
@@ -179,19 +191,34 @@ public enum MicrosatelliteStatus
     InstabilityHigh,
 }
 
-public sealed record MicrosatelliteInstability(MicrosatelliteStatus Status, SourceReference Source);
+public sealed record MicrosatelliteInstability(MicrosatelliteStatus Status, SourceReference Source)
+{
+    public DateOnly? ReportedOn { get; init; }
+}
 
 /// <summary>PD-L1 tumor proportion score, percent of tumor cells.</summary>
-public sealed record PdL1Expression(decimal TumorProportionScorePercent, SourceReference Source);
+public sealed record PdL1Expression(decimal TumorProportionScorePercent, SourceReference Source)
+{
+    public DateOnly? ReportedOn { get; init; }
+}
 
 /// <summary>Estrogen receptor status (immunohistochemistry), for breast cancer.</summary>
-public sealed record EstrogenReceptorStatus(bool Positive, SourceReference Source);
+public sealed record EstrogenReceptorStatus(bool Positive, SourceReference Source)
+{
+    public DateOnly? ReportedOn { get; init; }
+}
 
 /// <summary>An expression signature score, e.g. the T-cell-inflamed gene expression profile (GEP).</summary>
-public sealed record ExpressionSignature(string Name, decimal Score, SourceReference Source);
+public sealed record ExpressionSignature(string Name, decimal Score, SourceReference Source)
+{
+    public DateOnly? ReportedOn { get; init; }
+}
 
 /// <summary>A germline pharmacogene result (DPYD, UGT1A1): genotype and metabolizer phenotype.</summary>
-public sealed record PharmacogenomicResult(string Gene, string? Genotype, string? Phenotype, SourceReference Source);
+public sealed record PharmacogenomicResult(string Gene, string? Genotype, string? Phenotype, SourceReference Source)
+{
+    public DateOnly? ReportedOn { get; init; }
+}
 
 /// <summary>RECIST 1.1 best overall response.</summary>
 public enum RecistResponse
@@ -284,6 +311,12 @@ public sealed record PatientProfile(
 
     /// <summary>Variant results reported as Absent (LA9634-2): the assayed change was looked for and not found.</summary>
     public IReadOnlyList<NegativeGenomicFinding> NegativeFindings { get; init; } = [];
+
+    /// <summary>Every performance status in the record, oldest first (<see cref="Ecog"/> is the latest): the as-of rule picks from it.</summary>
+    public IReadOnlyList<EcogPerformanceStatus> EcogHistory { get; init; } = [];
+
+    /// <summary>Every stage of the primary cancer in the record, oldest first (<see cref="Stage"/> is the latest).</summary>
+    public IReadOnlyList<StageGroup> StageHistory { get; init; } = [];
 
     /// <summary>Every resource the mapper was given: used (and as what) or not used (and why).</summary>
     public IReadOnlyList<ResourceAccount> ResourceAccounts { get; init; } = [];

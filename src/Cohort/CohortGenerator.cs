@@ -117,7 +117,7 @@ public sealed class CohortGenerator
         var counts = types.ToDictionary(t => t, _ => 0, StringComparer.Ordinal);
         using var truth = NewWriter(Path.Combine(root, "truth", "true-response-probabilities.csv"));
         using var quality = NewWriter(Path.Combine(root, "truth", "data-quality.csv"));
-        truth.Write("patient_id,therapy_id,context_id,p_true,received,line,observed_best_response\n");
+        truth.Write("patient_id,therapy_id,context_id,p_true,received,line,observed_best_response,first_line_probability,next_line_probability\n");
         quality.Write("patient_id,issue\n");
 
         try
@@ -207,7 +207,9 @@ public sealed class CohortGenerator
                 .Append(row.Probability.ToString("F6", CultureInfo.InvariantCulture)).Append(',')
                 .Append(row.Line is null ? "false" : "true").Append(',')
                 .Append(row.Line?.ToString(CultureInfo.InvariantCulture) ?? string.Empty).Append(',')
-                .Append(ResponseCode(row.ObservedResponse)).Append('\n');
+                .Append(ResponseCode(row.ObservedResponse)).Append(',')
+                .Append(row.FirstLineProbability.ToString("F6", CultureInfo.InvariantCulture)).Append(',')
+                .Append(row.NextLineProbability.ToString("F6", CultureInfo.InvariantCulture)).Append('\n');
         }
 
         var quality = new StringBuilder();

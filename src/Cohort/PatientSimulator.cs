@@ -47,7 +47,15 @@ public sealed class PatientSimulator
             + rng.Next(1, 1000).ToString(CultureInfo.InvariantCulture);
         var family = rng.Pick(Demographics.Family) + rng.Next(1, 1000).ToString(CultureInfo.InvariantCulture);
 
-        var genomics = SimulateGenomics(rng, type, stage, diagnosedOn.AddDays(rng.Next(10, 40)));
+        // The report reaches the oncologist before the first line is chosen (the guideline choice uses it): at the latest
+        // three days before the first line starts, never before the diagnosis.
+        var reportedOn = diagnosedOn.AddDays(rng.Next(10, 40));
+        if (reportedOn > firstLineStart.AddDays(-3))
+        {
+            reportedOn = firstLineStart.AddDays(-3) < diagnosedOn ? diagnosedOn : firstLineStart.AddDays(-3);
+        }
+
+        var genomics = SimulateGenomics(rng, type, stage, reportedOn);
         var smoking = SimulateSmoking(rng, profile, genomics);
 
         var baselineEcog = rng.Pick(new List<(int, double)> { (0, 0.35), (1, 0.45), (2, 0.15), (3, 0.05) });
@@ -59,6 +67,7 @@ public sealed class PatientSimulator
         var ecogs = new List<EcogAssessment>();
         var used = new HashSet<string>(StringComparer.Ordinal);
         ResponseFacts? firstLineFacts = null;
+        ResponseFacts? lastFacts = null;
         var start = firstLineStart;
         var markerLevel = baseline[LabAnalyte.CarcinoembryonicAntigen];
         var ecog = baselineEcog;
@@ -79,8 +88,12 @@ public sealed class PatientSimulator
                 type, lineNumber, age + (start.DayNumber - diagnosedOn.DayNumber) / 365, ecog, smoking, genomics.Biomarkers,
                 Value(drawValues, LabAnalyte.Albumin), Value(drawValues, LabAnalyte.LactateDehydrogenase),
                 Value(drawValues, LabAnalyte.TotalBilirubin), Value(drawValues, LabAnalyte.Creatinine),
-                genomics.Dpyd.Phenotype, genomics.Ugt1a1.Phenotype, genomics.TcellInflamedHigh);
+                genomics.Dpyd.Phenotype, genomics.Ugt1a1.Phenotype, genomics.TcellInflamedHigh)
+            {
+                ProgressedOn = ProgressedOn(lines),
+            };
             firstLineFacts ??= facts;
+            lastFacts = facts;
 
             var guideline = GuidelineTherapy(type, lineNumber, genomics, ecog, facts.AgeYears, used, lines);
             var therapyId = guideline;
@@ -141,12 +154,19 @@ public sealed class PatientSimulator
             start = end.AddDays(rng.Next(10, 41));
         }
 
+        // The next decision after the last line: its facts, one line later, with what progressed on so far (re-challenge).
+        var nextLineFacts = lastFacts! with { LineNumber = lastFacts!.LineNumber + 1, ProgressedOn = ProgressedOn(lines) };
         var truth = new List<TruthRow>();
         foreach (var therapy in _model.Catalog.Therapies)
         {
             var line = lines.FirstOrDefault(l => l.TherapyId == therapy.Id);
-            var estimate = line?.Estimate ?? _model.Estimate(therapy.Id, firstLineFacts!);
-            truth.Add(new TruthRow(PatientId(index), therapy.Id, estimate.ContextId, estimate.Probability, line?.LineNumber, line?.BestResponse));
+            var firstLine = _model.Estimate(therapy.Id, firstLineFacts!);
+            var estimate = line?.Estimate ?? firstLine;
+            truth.Add(new TruthRow(PatientId(index), therapy.Id, estimate.ContextId, estimate.Probability, line?.LineNumber, line?.BestResponse)
+            {
+                FirstLineProbability = firstLine.Probability,
+                NextLineProbability = _model.Estimate(therapy.Id, nextLineFacts).Probability,
+            });
         }
 
         var messiness = new Messiness(
@@ -189,6 +209,9 @@ public sealed class PatientSimulator
             SecondPrimary = second,
         };
     }
+
+    private static HashSet<string> ProgressedOn(List<TherapyLineRecord> lines) =>
+        lines.Where(l => l.BestResponse == RecistResponse.ProgressiveDisease).Select(l => l.TherapyId).ToHashSet(StringComparer.Ordinal);
 
     private static decimal? Value(IReadOnlyList<LabValue> values, LabAnalyte analyte) =>
         values.FirstOrDefault(v => v.Analyte == analyte)?.Value;

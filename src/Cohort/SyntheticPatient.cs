@@ -171,4 +171,11 @@ public sealed record TruthRow(
     string? ContextId,
     double Probability,
     int? Line,
-    RecistResponse? ObservedResponse);
+    RecistResponse? ObservedResponse)
+{
+    /// <summary>The probability with the facts at the start of the patient's first line (what a first-line prediction is compared with).</summary>
+    public double FirstLineProbability { get; init; }
+
+    /// <summary>The probability at the next decision after the patient's last line (line + 1, re-challenge modifiers applied): the point of care.</summary>
+    public double NextLineProbability { get; init; }
+}

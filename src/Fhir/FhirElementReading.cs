@@ -71,6 +71,10 @@ internal static class FhirElementReading
         _ => Date(observation.Issued?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
     };
 
+    /// <summary>When a result became known to the care team: Observation.issued, else its effective date (the as-of rule's date for genomics).</summary>
+    public static DateOnly? ReportedDate(Observation observation) =>
+        Date(observation.Issued?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)) ?? EffectiveDate(observation);
+
     public static Observation.ComponentComponent? Component(Observation observation, string loincCode) =>
         observation.Component?.FirstOrDefault(c => Has(c.Code, CodeSystems.Loinc, loincCode));
 

@@ -111,7 +111,7 @@ internal static partial class GenomicObservations
         {
             if (ValueNumber(observation.Value) is { } score)
             {
-                state.Signature = new ExpressionSignature("T-cell-inflamed GEP", score, SourceOf(observation));
+                state.Signature = new ExpressionSignature("T-cell-inflamed GEP", score, SourceOf(observation)) { ReportedOn = ReportedDate(observation) };
                 state.Used(observation, $"T-cell-inflamed GEP score {score.ToString("0.##", CultureInfo.InvariantCulture)}");
             }
             else
@@ -258,7 +258,7 @@ internal static partial class GenomicObservations
         switch (kind)
         {
             case VariantKind.Fusion:
-                var fusion = distinctGenes.Count >= 2 ? new GeneFusion(distinctGenes[0], distinctGenes[1], source) : new GeneFusion(string.Empty, distinctGenes[0], source);
+                var fusion = (distinctGenes.Count >= 2 ? new GeneFusion(distinctGenes[0], distinctGenes[1], source) : new GeneFusion(string.Empty, distinctGenes[0], source)) with { ReportedOn = ReportedDate(observation) };
                 state.Fusions.Add(fusion);
                 state.Used(observation, "fusion " + fusion.Label);
                 return;
@@ -284,7 +284,7 @@ internal static partial class GenomicObservations
             state.Issue(DataQualitySeverity.Warning, $"is a {genes[0].Symbol} variant with neither c.HGVS nor p.HGVS; shown without its change.", observation);
         }
 
-        var variant = new GenomicVariant(genes[0].Symbol, genes[0].Id, coding, protein, fraction, origin, source) { Significance = significance };
+        var variant = new GenomicVariant(genes[0].Symbol, genes[0].Id, coding, protein, fraction, origin, source) { Significance = significance, ReportedOn = ReportedDate(observation) };
         state.Variants.Add(variant);
         state.Used(observation, significance == ClinicalSignificance.UncertainSignificance
             ? $"variant of uncertain significance {variant.Label}: shown, never counted as a biomarker"
@@ -313,7 +313,7 @@ internal static partial class GenomicObservations
                 : $"is a {gene} gain to {copyNumber.Value.ToString("0.#", CultureInfo.InvariantCulture)} copies, below the amplification threshold of {CopyNumberAlteration.AmplificationThreshold}; shown, not counted as an amplification.", observation);
         }
 
-        var alteration = new CopyNumberAlteration(gene, change.Value, copyNumber, SourceOf(observation));
+        var alteration = new CopyNumberAlteration(gene, change.Value, copyNumber, SourceOf(observation)) { ReportedOn = ReportedDate(observation) };
         state.CopyNumbers.Add(alteration);
         state.Used(observation, alteration.Label + (copyNumber is { } cn ? $" (copy number {cn.ToString("0.#", CultureInfo.InvariantCulture)})" : string.Empty));
     }
@@ -473,7 +473,7 @@ internal static partial class GenomicObservations
             return;
         }
 
-        state.Tmb = new TumorMutationalBurden(value, SourceOf(observation));
+        state.Tmb = new TumorMutationalBurden(value, SourceOf(observation)) { ReportedOn = ReportedDate(observation) };
         state.Used(observation, $"TMB {value.ToString("0.#", CultureInfo.InvariantCulture)} mutations/Mb");
     }
 
@@ -510,7 +510,7 @@ internal static partial class GenomicObservations
             return;
         }
 
-        state.Msi = new MicrosatelliteInstability(status.Value, SourceOf(observation));
+        state.Msi = new MicrosatelliteInstability(status.Value, SourceOf(observation)) { ReportedOn = ReportedDate(observation) };
         state.Used(observation, "MSI: " + status switch
         {
             MicrosatelliteStatus.InstabilityHigh => "MSI-high",
@@ -546,7 +546,7 @@ internal static partial class GenomicObservations
             return;
         }
 
-        state.PdL1 = new PdL1Expression(tps, SourceOf(observation));
+        state.PdL1 = new PdL1Expression(tps, SourceOf(observation)) { ReportedOn = ReportedDate(observation) };
         state.Used(observation, $"PD-L1 TPS {tps.ToString("0", CultureInfo.InvariantCulture)} %");
     }
 
@@ -556,7 +556,7 @@ internal static partial class GenomicObservations
         if (answer.StartsWith("pos", StringComparison.OrdinalIgnoreCase) || answer.StartsWith("neg", StringComparison.OrdinalIgnoreCase))
         {
             var positive = answer.StartsWith("pos", StringComparison.OrdinalIgnoreCase);
-            state.EstrogenReceptor = new EstrogenReceptorStatus(positive, SourceOf(observation));
+            state.EstrogenReceptor = new EstrogenReceptorStatus(positive, SourceOf(observation)) { ReportedOn = ReportedDate(observation) };
             state.Used(observation, "estrogen receptor " + (positive ? "positive" : "negative"));
         }
         else
@@ -576,7 +576,7 @@ internal static partial class GenomicObservations
 
         var value = state.Bounded(Text(observation.Value as CodeableConcept) ?? ValueText(observation.Value), "genotype or phenotype", observation, 100);
         state.Pharmacogenomics.TryGetValue(gene, out var existing);
-        existing ??= new PharmacogenomicResult(gene, null, null, SourceOf(observation));
+        existing ??= new PharmacogenomicResult(gene, null, null, SourceOf(observation)) { ReportedOn = ReportedDate(observation) };
         state.Pharmacogenomics[gene] = loinc == LoincCodes.GenotypeDisplayName ? existing with { Genotype = value } : existing with { Phenotype = value };
         state.Used(observation, $"{gene} {(loinc == LoincCodes.GenotypeDisplayName ? "genotype" : "phenotype")} {value}");
     }

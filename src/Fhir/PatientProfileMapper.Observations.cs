@@ -223,7 +223,7 @@ public sealed partial class PatientProfileMapper
     /// Condition.stage.summary counts too (mCODE lets a producer copy the latest stage there). Stages of another condition
     /// are not used for it.
     /// </summary>
-    private static StageGroup? ChooseStage(PatientProfile profile, MappingState state)
+    private static (StageGroup? Latest, IReadOnlyList<StageGroup> History) ChooseStage(PatientProfile profile, MappingState state)
     {
         var primary = profile.PrimaryCancer;
         foreach (var (cancer, condition) in state.Cancers)
@@ -260,7 +260,7 @@ public sealed partial class PatientProfileMapper
             }
         }
 
-        return chosen?.Stage;
+        return (chosen?.Stage, [.. mine.Select(s => s.Stage).OrderBy(s => s.AssessedOn ?? DateOnly.MinValue)]);
     }
 
     private static void ReadLab(Observation observation, LabAnalyteDefinition analyte, MappingState state)

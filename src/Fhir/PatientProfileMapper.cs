@@ -87,9 +87,11 @@ public sealed partial class PatientProfileMapper(ITherapyResolver? therapyResolv
             Procedures = [.. state.Procedures.OrderBy(p => p.PerformedOn ?? DateOnly.MaxValue)],
             CurativeIntentTherapies = curative,
             NegativeFindings = state.NegativeFindings,
+            EcogHistory = [.. state.Ecogs.OrderBy(e => e.AssessedOn ?? DateOnly.MinValue)],
         };
 
-        profile = profile with { Stage = ChooseStage(profile, state) };
+        var (stage, stageHistory) = ChooseStage(profile, state);
+        profile = profile with { Stage = stage, StageHistory = stageHistory };
         AccountForTheRest(all, patient, state);
         return profile with { ResourceAccounts = [.. state.Accounts.OrderBy(a => a.Source.ResourceType, StringComparer.Ordinal).ThenBy(a => a.Source.Id, StringComparer.Ordinal)] };
     }

@@ -75,6 +75,89 @@ public sealed class PatientFeaturizerTests
     }
 
     [Fact]
+    public void Performance_status_is_the_latest_assessed_by_the_date_not_missing_when_a_later_one_exists()
+    {
+        // The leak this prevents: with only the latest ECOG kept, "ECOG missing" at an earlier line meant "a later line exists".
+        var ecogs = new[] { Ecog(1, 2024, 1, 5), Ecog(2, 2024, 9, 1) };
+        var profile = Profile() with { Ecog = ecogs[1], EcogHistory = ecogs };
+
+        Assert.Equal(1f, Clinical(_featurizer.Featurize(profile, new DateOnly(2024, 1, 1), 0), "ecog_missing"));
+        var firstLine = _featurizer.Featurize(profile, new DateOnly(2024, 1, 10), 0);
+        Assert.Equal((0f, 1f, 0f), (Clinical(firstLine, "ecog_missing"), Clinical(firstLine, "ecog_1"), Clinical(firstLine, "ecog_2")));
+        var secondLine = _featurizer.Featurize(profile, new DateOnly(2024, 9, 3), 1);
+        Assert.Equal((0f, 1f), (Clinical(secondLine, "ecog_1"), Clinical(secondLine, "ecog_2")));
+    }
+
+    [Fact]
+    public void Stage_is_the_latest_assessed_by_the_date()
+    {
+        var stages = new[] { new StageGroup("III", false, new DateOnly(2023, 3, 1), Obs), new StageGroup("IV", false, new DateOnly(2024, 5, 1), Obs) };
+        var profile = Profile() with { Stage = stages[1], StageHistory = stages };
+
+        Assert.Equal(1f, Clinical(_featurizer.Featurize(profile, new DateOnly(2023, 1, 1), 0), "stage_missing"));
+        Assert.Equal(1f, Clinical(_featurizer.Featurize(profile, new DateOnly(2024, 1, 1), 0), "stage_3"));
+        Assert.Equal(1f, Clinical(_featurizer.Featurize(profile, new DateOnly(2024, 6, 1), 1), "stage_4"));
+    }
+
+    [Fact]
+    public void Genomic_results_count_from_their_report_date()
+    {
+        var reported = new DateOnly(2024, 2, 1);
+        var profile = Profile() with
+        {
+            Variants = [new GenomicVariant("EGFR", null, null, "p.L858R", 0.3m, GenomicSourceClass.Somatic, Obs) { ReportedOn = reported }],
+            Fusions = [new GeneFusion("EML4", "ALK", Obs) { ReportedOn = reported }],
+            CopyNumberAlterations = [new CopyNumberAlteration("ERBB2", CopyNumberChange.Amplification, 9, Obs) { ReportedOn = reported }],
+            TumorMutationalBurden = new TumorMutationalBurden(14, Obs) { ReportedOn = reported },
+            Microsatellite = new MicrosatelliteInstability(MicrosatelliteStatus.InstabilityHigh, Obs) { ReportedOn = reported },
+            PdL1 = new PdL1Expression(70, Obs) { ReportedOn = reported },
+            EstrogenReceptor = new EstrogenReceptorStatus(true, Obs) { ReportedOn = reported },
+            TCellInflamedSignature = new ExpressionSignature("T-cell-inflamed GEP", 1.2m, Obs) { ReportedOn = reported },
+            Pharmacogenomics = [new PharmacogenomicResult("DPYD", null, "Poor metabolizer", Obs) { ReportedOn = reported }],
+        };
+
+        var before = _featurizer.Featurize(profile, reported.AddDays(-1), 0);
+        var after = _featurizer.Featurize(profile, reported, 0);
+
+        string[] present = ["egfr_sensitizing", "alk_fusion", "erbb2_amplification", "tmb_high", "msi_high", "pdl1_high", "er_positive", "dpyd_poor"];
+        string[] missing = ["tmb_missing", "msi_missing", "pdl1_missing", "gep_missing"];
+        Assert.All(present, name => Assert.Equal((0f, 1f), (Genomic(before, name), Genomic(after, name))));
+        Assert.All(missing, name => Assert.Equal((1f, 0f), (Genomic(before, name), Genomic(after, name))));
+    }
+
+    [Fact]
+    public void An_undated_fact_is_used_at_the_point_of_care_but_not_at_a_past_line_start()
+    {
+        var profile = Profile() with { Ecog = new EcogPerformanceStatus(1, null, Obs), PdL1 = new PdL1Expression(70, Obs) };
+        var line = new TherapyLine(1, "pembrolizumab", [], new DateOnly(2024, 3, 1), null, null, null, null);
+
+        var now = _featurizer.Featurize(profile, new DateOnly(2026, 12, 7), 1);
+        var atLineStart = _featurizer.FeaturizeAtLineStart(profile, line);
+
+        Assert.Equal((0f, 0f), (Clinical(now, "ecog_missing"), Genomic(now, "pdl1_missing")));
+        Assert.Equal((1f, 1f), (Clinical(atLineStart, "ecog_missing"), Genomic(atLineStart, "pdl1_missing")));
+    }
+
+    [Fact]
+    public void Smoking_status_and_a_line_s_response_count_from_their_own_dates()
+    {
+        var profile = Profile() with
+        {
+            Smoking = new SmokingStatus(SmokingStatusCategory.Former, new DateOnly(2024, 4, 1), Obs),
+            TherapyLines = [new TherapyLine(1, "folfox", [], new DateOnly(2024, 1, 1), new DateOnly(2024, 6, 1), RecistResponse.ProgressiveDisease, new DateOnly(2024, 3, 1), Obs)],
+        };
+
+        var known = AsOfRule.Apply(profile, new DateOnly(2024, 2, 1), UndatedFacts.Exclude);
+
+        Assert.Null(known.Smoking);
+        var line = Assert.Single(known.TherapyLines);
+        Assert.Equal((null, null), (line.BestResponse, line.EndedOn));
+        Assert.Equal(1f, Clinical(_featurizer.Featurize(profile, new DateOnly(2024, 2, 1), 0), "smoking_missing"));
+        Assert.Equal(RecistResponse.ProgressiveDisease, AsOfRule.Apply(profile, new DateOnly(2024, 3, 1), UndatedFacts.Exclude).TherapyLines[0].BestResponse);
+        Assert.Empty(AsOfRule.Apply(profile, new DateOnly(2023, 12, 31), UndatedFacts.Exclude).TherapyLines);
+    }
+
+    [Fact]
     public void An_empty_record_gives_missing_indicators_not_errors()
     {
         var features = _featurizer.Featurize(Profile(), new DateOnly(2025, 1, 1), 0);
@@ -125,6 +208,10 @@ public sealed class PatientFeaturizerTests
 
     private float Genomic(PatientFeatures features, string name) =>
         features.Genomic[_featurizer.Schema.Genomic.ToList().FindIndex(f => f.Name == name) is var i and >= 0 ? i : throw new KeyNotFoundException(name)];
+
+    private static readonly SourceReference Obs = new("Observation", "o");
+
+    private static EcogPerformanceStatus Ecog(int score, int year, int month, int day) => new(score, new DateOnly(year, month, day), Obs);
 
     private static PatientProfile Profile(IReadOnlyList<LabResult>? labs = null) => new(
         "p",

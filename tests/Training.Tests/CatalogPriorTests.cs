@@ -30,15 +30,19 @@ public sealed class CatalogPriorTests : IDisposable
         var featurizer = dataset.Featurizer;
         var prior = new CatalogPrior(_catalog, featurizer.Schema);
         var evidence = new CatalogEvidence(_catalog);
-        var patients = dataset.Examples.GroupBy(e => e.Example.PatientId).Select(g => g.First()).ToList();
+        // Every line's row, so first-line-only and pretreated-only contexts and the exclusions are all exercised.
         var rows = new List<(float[] Clinical, float[] Genomic, float[] Therapy, EvidenceMatch Expected)>();
-        foreach (var patient in patients)
+        foreach (var example in dataset.Examples)
         {
+            var line = example.Profile.TherapyLines.First(l => l.LineNumber == example.Example.LineNumber);
             foreach (var therapyId in featurizer.Schema.TherapyIds)
             {
-                rows.Add((patient.Example.Features.Clinical, patient.Example.Features.Genomic, featurizer.EncodeTherapy(therapyId), evidence.Match(patient.Profile, therapyId)));
+                rows.Add((example.Example.Features.Clinical, example.Example.Features.Genomic, featurizer.EncodeTherapy(therapyId), evidence.MatchAtLineStart(example.Profile, line, therapyId)));
             }
         }
+
+        Assert.Contains(rows, r => r.Expected.ContextId == "crc-pretreated");
+        Assert.Contains(rows, r => r.Expected.ContextId == "nsclc-kras-g12c");
 
         var biomarkerContexts = 0;
         foreach (var (clinical, genomic, therapy, expected) in rows)

@@ -22,7 +22,11 @@ public sealed record ResponseFacts(
     decimal? CreatinineMgPerDl,
     MetabolizerPhenotype Dpyd,
     MetabolizerPhenotype Ugt1a1,
-    bool TcellInflamedHigh);
+    bool TcellInflamedHigh)
+{
+    /// <summary>Catalog therapies of earlier lines whose best response was progressive disease.</summary>
+    public IReadOnlySet<string> ProgressedOn { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+}
 
 /// <summary>A modifier that applied, with its log-odds effect.</summary>
 public sealed record AppliedModifier(string ModifierId, double LogOddsEffect);
@@ -45,10 +49,10 @@ public sealed class ResponseModel(TherapyCatalog catalog)
     public TherapyCatalog Catalog { get; } = catalog ?? throw new ArgumentNullException(nameof(catalog));
 
     /// <summary>
-    /// The best matching context: among contexts of the patient's cancer type whose biomarker the patient has, the one with
-    /// the highest published ORR for this therapy; biomarker-defined contexts before the biomarker-negative standard of care.
+    /// The best matching context (<see cref="BiomarkerContext.Matches"/>: cancer type, biomarker, exclusions, line): the one
+    /// with the highest published ORR for this therapy; biomarker-defined contexts before the biomarker-negative standard of care.
     /// </summary>
-    public ContextResponseRate? BestContext(string therapyId, CancerType cancerType, IReadOnlySet<BiomarkerKind> biomarkers)
+    public ContextResponseRate? BestContext(string therapyId, CancerType cancerType, IReadOnlySet<BiomarkerKind> biomarkers, int lineNumber)
     {
         ArgumentNullException.ThrowIfNull(biomarkers);
         ContextResponseRate? best = null;
@@ -56,16 +60,12 @@ public sealed class ResponseModel(TherapyCatalog catalog)
         foreach (var rate in Catalog.RatesFor(therapyId))
         {
             var context = Catalog.Context(rate.ContextId);
-            if (!context.AppliesTo(cancerType))
+            if (!context.Matches(cancerType, biomarkers, lineNumber))
             {
                 continue;
             }
 
             var specific = context.Biomarker != BiomarkerKind.BiomarkerNegative;
-            if (specific && !biomarkers.Contains(context.Biomarker))
-            {
-                continue;
-            }
 
             if (best is null || (specific && !bestSpecific) || (specific == bestSpecific && rate.Orr > best.Orr))
             {
@@ -81,14 +81,14 @@ public sealed class ResponseModel(TherapyCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(facts);
         var therapy = Catalog.Therapy(therapyId);
-        var context = BestContext(therapyId, facts.CancerType, facts.Biomarkers);
+        var context = BestContext(therapyId, facts.CancerType, facts.Biomarkers, facts.LineNumber);
         var baseOrr = context?.Orr ?? therapy.Unselected.Orr;
         var logOdds = Logit(baseOrr);
         var applied = new List<AppliedModifier>();
         var lineFacts = facts with { LineNumber = Math.Max(1, facts.LineNumber - ((context?.TrialLine ?? 1) - 1)) };
         foreach (var modifier in Catalog.Modifiers)
         {
-            if (modifier.AppliesTo(therapy, facts.CancerType) && Holds(modifier.Condition, lineFacts))
+            if (modifier.AppliesTo(therapy, facts.CancerType) && Holds(modifier.Condition, lineFacts, therapyId))
             {
                 logOdds += modifier.LogOddsEffect;
                 applied.Add(new AppliedModifier(modifier.Id, modifier.LogOddsEffect));
@@ -102,7 +102,7 @@ public sealed class ResponseModel(TherapyCatalog catalog)
         [.. Catalog.Therapies.Select(t => Estimate(t.Id, facts))];
 
     /// <summary>Whether a modifier's condition holds. Lab thresholds use the adult reference ranges of <see cref="LabAnalytes"/>.</summary>
-    public static bool Holds(ModifierCondition condition, ResponseFacts facts)
+    public static bool Holds(ModifierCondition condition, ResponseFacts facts, string? therapyId = null)
     {
         ArgumentNullException.ThrowIfNull(facts);
         return condition switch
@@ -122,6 +122,7 @@ public sealed class ResponseModel(TherapyCatalog catalog)
             ModifierCondition.Ugt1a1PoorMetabolizer => facts.Ugt1a1 == MetabolizerPhenotype.Poor,
             ModifierCondition.AgeSeventyFiveOrMore => facts.AgeYears >= 75,
             ModifierCondition.TcellInflamedHigh => facts.TcellInflamedHigh,
+            ModifierCondition.ProgressedOnThisTherapy => therapyId is not null && facts.ProgressedOn.Contains(therapyId),
             _ => false,
         };
     }

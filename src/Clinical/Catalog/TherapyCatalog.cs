@@ -65,8 +65,11 @@ public sealed record CatalogSource(string Citation, string? Trial = null, int? Y
 public sealed record UnselectedResponseRate(double Orr, CatalogSource Source);
 
 /// <summary>
-/// Where a therapy is given: cancer types (empty = any solid tumour) and the biomarker that defines it.
-/// <see cref="BiomarkerKind.BiomarkerNegative"/> is the standard-of-care context of the cancer types.
+/// Where a therapy is given: cancer types (empty = any solid tumour), the biomarker that defines it, the biomarkers whose
+/// presence excludes the patient (the trial's exclusions, e.g. EGFR/ALK for KEYNOTE-024) and the lines of therapy the
+/// evidence is from. <see cref="BiomarkerKind.BiomarkerNegative"/> is the standard-of-care context of the cancer types.
+/// <see cref="Matches"/> is the one definition every layer uses: the generator's truth, the catalog evidence shown beside a
+/// prediction, the model's catalog prior (as matrices) and the what-if panel.
 /// </summary>
 public sealed record BiomarkerContext(
     string Id,
@@ -74,7 +77,54 @@ public sealed record BiomarkerContext(
     IReadOnlyList<CancerType> CancerTypes,
     BiomarkerKind Biomarker)
 {
+    /// <summary>Biomarkers that exclude a patient from this context even when its own biomarker is present.</summary>
+    public IReadOnlyList<BiomarkerKind> ExcludedBiomarkers { get; init; } = [];
+
+    /// <summary>The lines of therapy the context's evidence applies to.</summary>
+    public LineSetting Lines { get; init; } = LineSetting.Any;
+
     public bool AppliesTo(CancerType cancerType) => CancerTypes.Count == 0 || CancerTypes.Contains(cancerType);
+
+    /// <summary>Whether a patient with this cancer type and these biomarkers, at this line (1 = untreated), is in the context.</summary>
+    public bool Matches(CancerType cancerType, IReadOnlySet<BiomarkerKind> biomarkers, int lineNumber)
+    {
+        ArgumentNullException.ThrowIfNull(biomarkers);
+        return AppliesTo(cancerType)
+            && (Biomarker == BiomarkerKind.BiomarkerNegative || biomarkers.Contains(Biomarker))
+            && !ExcludedBiomarkers.Any(biomarkers.Contains)
+            && Lines.Includes(lineNumber);
+    }
+}
+
+/// <summary>The lines of therapy a context's evidence comes from.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<LineSetting>))]
+public enum LineSetting
+{
+    /// <summary>Any line; later lines are handled by the line-of-therapy modifiers.</summary>
+    Any,
+
+    /// <summary>Untreated advanced disease only (line 1).</summary>
+    FirstLine,
+
+    /// <summary>After at least one earlier line (line 2 or later).</summary>
+    Pretreated,
+}
+
+public static class LineSettings
+{
+    public static bool Includes(this LineSetting setting, int lineNumber) => setting switch
+    {
+        LineSetting.FirstLine => lineNumber <= 1,
+        LineSetting.Pretreated => lineNumber >= 2,
+        _ => true,
+    };
+
+    public static string DisplayName(this LineSetting setting) => setting switch
+    {
+        LineSetting.FirstLine => "first line",
+        LineSetting.Pretreated => "after at least one earlier line",
+        _ => "any line",
+    };
 }
 
 /// <summary>The biomarkers the generator knows how to test for.</summary>
@@ -144,6 +194,9 @@ public enum ModifierCondition
     Ugt1a1PoorMetabolizer,
     AgeSeventyFiveOrMore,
     TcellInflamedHigh,
+
+    /// <summary>An earlier line of the same regimen had progressive disease as its best response (re-challenge after primary resistance).</summary>
+    ProgressedOnThisTherapy,
 }
 
 /// <summary>Reads and checks the catalog file (System.Text.Json only).</summary>
@@ -214,6 +267,14 @@ public static class TherapyCatalogLoader
             }
 
             CheckRate(problems, $"therapy '{t.Id}' unselected rate", t.Unselected.Orr, t.Unselected.Source);
+        }
+
+        foreach (var c in catalog.Contexts)
+        {
+            if (c.ExcludedBiomarkers is null || c.ExcludedBiomarkers.Contains(c.Biomarker) || c.ExcludedBiomarkers.Contains(BiomarkerKind.BiomarkerNegative))
+            {
+                problems.Add($"context '{c.Id}': excludedBiomarkers must list other biomarkers than the context's own.");
+            }
         }
 
         var contextIds = catalog.Contexts.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);

@@ -44,6 +44,9 @@ public sealed class SeparableEnsemble
     private readonly float[] _cancerApplies;
     private readonly float[] _biomarkerPresent;
     private readonly float[] _biomarkerNotRequired;
+    private readonly float[]? _lineWeight;
+    private readonly float[]? _lineBias;
+    private readonly float[]? _biomarkerExcluded;
     private readonly float[] _score;
     private readonly int[][] _therapyEntries;
     private readonly float[][] _therapyEntryFactors;
@@ -65,6 +68,9 @@ public sealed class SeparableEnsemble
         _outputWeights = [.. members.SelectMany(m => m.Output)];
         _outputBiasSum = members.Sum(m => m.OutputBias);
         _cancerApplies = prior.CancerApplies;
+        _lineWeight = prior.LineWeight;
+        _lineBias = prior.LineBias;
+        _biomarkerExcluded = prior.BiomarkerExcluded;
         _biomarkerPresent = prior.BiomarkerPresent;
         _biomarkerNotRequired = prior.BiomarkerNotRequired;
         _score = prior.Score;
@@ -253,6 +259,17 @@ public sealed class SeparableEnsemble
     internal void EncodeClinical(ReadOnlySpan<float> clinical, Span<float> embedding, Span<float> cancer, Workspace work)
     {
         MatrixTimesVector(clinical, _cancerApplies, PriorEntries, cancer);
+        if (_lineWeight is not null && _lineBias is not null)
+        {
+            // The context's line factor, as the graph computes it: first_line · weight + bias.
+            Span<float> line = stackalloc float[PriorEntries];
+            MatrixTimesVector(clinical, _lineWeight, PriorEntries, line);
+            for (var j = 0; j < cancer.Length; j++)
+            {
+                cancer[j] *= line[j] + _lineBias[j];
+            }
+        }
+
         for (var m = 0; m < _members.Length; m++)
         {
             _members[m].Clinical.Encode(clinical, embedding.Slice(m * _embedding, _embedding), work.Layer);
@@ -266,6 +283,17 @@ public sealed class SeparableEnsemble
         for (var j = 0; j < biomarker.Length; j++)
         {
             biomarker[j] = MathF.Min(biomarker[j] + _biomarkerNotRequired[j], 1f);
+        }
+
+        if (_biomarkerExcluded is not null)
+        {
+            // A context's excluded biomarkers (e.g. EGFR/ALK for PD-L1 ≥ 50 %), as the graph computes them.
+            Span<float> excluded = stackalloc float[PriorEntries];
+            MatrixTimesVector(genomic, _biomarkerExcluded, PriorEntries, excluded);
+            for (var j = 0; j < biomarker.Length; j++)
+            {
+                biomarker[j] *= 1f - MathF.Min(excluded[j], 1f);
+            }
         }
 
         for (var m = 0; m < _members.Length; m++)
@@ -734,12 +762,16 @@ public sealed class SeparableEnsemble
         }
     }
 
-    private sealed record PriorWeights(float[] CancerApplies, float[] BiomarkerPresent, float[] BiomarkerNotRequired, float[] TherapyIs, float[] Score, float MinimumRate, float MaximumRate)
+    /// <summary>The prior's initializers; line and exclusion factors are null in graphs written before contexts carried them (1.0.0, 1.1.0).</summary>
+    private sealed record PriorWeights(
+        float[] CancerApplies, float[] BiomarkerPresent, float[] BiomarkerNotRequired, float[] TherapyIs, float[] Score, float MinimumRate, float MaximumRate,
+        float[]? LineWeight, float[]? LineBias, float[]? BiomarkerExcluded)
     {
         public static PriorWeights Read(Dictionary<string, (float[] Values, long[] Dims)> tensors, int clinicalWidth, int genomicWidth, int therapyWidth)
         {
             var score = Tensor(tensors, "prior.score");
             var j = score.Length;
+            var contextAware = tensors.ContainsKey("prior.line_weight");
             return new PriorWeights(
                 Tensor(tensors, "prior.cancer_applies", clinicalWidth, j),
                 Tensor(tensors, "prior.biomarker_present", genomicWidth, j),
@@ -747,7 +779,10 @@ public sealed class SeparableEnsemble
                 Tensor(tensors, "prior.therapy_is", therapyWidth, j),
                 score,
                 Scalar(tensors, "prior.minimum_rate"),
-                Scalar(tensors, "prior.maximum_rate"));
+                Scalar(tensors, "prior.maximum_rate"),
+                contextAware ? Tensor(tensors, "prior.line_weight", clinicalWidth, j) : null,
+                contextAware ? Tensor(tensors, "prior.line_bias", j) : null,
+                contextAware ? Tensor(tensors, "prior.biomarker_excluded", genomicWidth, j) : null);
         }
     }
 }

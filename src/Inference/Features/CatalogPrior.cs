@@ -12,7 +12,9 @@ namespace Precision.Inference.Features;
 /// </summary>
 /// <remarks>
 /// Entry j is one catalog rate: a context rate or a therapy's unselected rate. It matches when the patient's cancer type is
-/// one the context applies to, the context's biomarker is present, and the row's therapy is the rate's therapy. Its score
+/// one the context applies to, the context's biomarker is present, none of its excluded biomarkers is, the line is one the
+/// context covers (first line from the <c>first_line</c> flag), and the row's therapy is the rate's therapy — exactly
+/// <see cref="BiomarkerContext.Matches"/>. Its score
 /// is tier + ORR (tier 2 = biomarker-defined, 1 = biomarker-negative standard of care, 0 = unselected), so the row's
 /// maximum score picks the catalog's best match and its fractional part is the rate.
 /// </remarks>
@@ -46,8 +48,13 @@ public sealed class CatalogPrior
         TherapyWidth = schema.TherapyIds.Count;
         var j = entries.Count;
         CancerApplies = new float[ClinicalWidth * j];
+        LineWeight = new float[ClinicalWidth * j];
+        LineBias = new float[j];
         BiomarkerPresent = new float[GenomicWidth * j];
+        BiomarkerExcluded = new float[GenomicWidth * j];
         BiomarkerNotRequired = new float[j];
+        var firstLine = IndexOf([.. schema.Clinical.Select(f => f.Name)], "first_line", "clinical feature");
+        var genomicNames = schema.Genomic.Select(f => f.Name).ToList();
         TherapyIs = new float[TherapyWidth * j];
         Score = new float[j];
         for (var e = 0; e < j; e++)
@@ -64,6 +71,21 @@ public sealed class CatalogPrior
                 }
             }
 
+            // Line factor = first_line · weight + bias: 1 where the context covers the line, 0 where it does not.
+            (LineWeight[(firstLine * j) + e], LineBias[e]) = (context?.Lines ?? LineSetting.Any) switch
+            {
+                LineSetting.FirstLine => (1f, 0f),
+                LineSetting.Pretreated => (-1f, 1f),
+                _ => (0f, 1f),
+            };
+            foreach (var excluded in context?.ExcludedBiomarkers ?? [])
+            {
+                foreach (var name in FeatureNamesOf(excluded))
+                {
+                    BiomarkerExcluded[(IndexOf(genomicNames, name, "genomic feature") * j) + e] = 1f;
+                }
+            }
+
             if (context is null || context.Biomarker == BiomarkerKind.BiomarkerNegative)
             {
                 BiomarkerNotRequired[e] = 1f;
@@ -72,7 +94,7 @@ public sealed class CatalogPrior
 
             foreach (var name in FeatureNamesOf(context.Biomarker))
             {
-                BiomarkerPresent[(IndexOf([.. schema.Genomic.Select(f => f.Name)], name, "genomic feature") * j) + e] = 1f;
+                BiomarkerPresent[(IndexOf(genomicNames, name, "genomic feature") * j) + e] = 1f;
             }
         }
     }
@@ -88,8 +110,17 @@ public sealed class CatalogPrior
     /// <summary>[clinical width × entries]: 1 where the clinical feature is a cancer-type flag the entry applies to.</summary>
     public float[] CancerApplies { get; }
 
+    /// <summary>[clinical width × entries]: the line factor's weight on the <c>first_line</c> flag (+1 first line only, −1 pretreated only).</summary>
+    public float[] LineWeight { get; }
+
+    /// <summary>[entries]: the line factor's bias (1 for pretreated-only and any-line entries).</summary>
+    public float[] LineBias { get; }
+
     /// <summary>[genomic width × entries]: 1 where the genomic flag is the entry's biomarker (either of several for BRCA, NTRK).</summary>
     public float[] BiomarkerPresent { get; }
+
+    /// <summary>[genomic width × entries]: 1 where the genomic flag is a biomarker that excludes the patient from the entry's context.</summary>
+    public float[] BiomarkerExcluded { get; }
 
     /// <summary>[entries]: 1 for entries that need no biomarker.</summary>
     public float[] BiomarkerNotRequired { get; }
@@ -109,15 +140,17 @@ public sealed class CatalogPrior
         var best = 0f;
         for (var e = 0; e < Entries.Count; e++)
         {
-            float cancer = 0, biomarker = BiomarkerNotRequired[e], onTherapy = 0;
+            float cancer = 0, line = LineBias[e], biomarker = BiomarkerNotRequired[e], excluded = 0, onTherapy = 0;
             for (var c = 0; c < ClinicalWidth; c++)
             {
                 cancer += clinical[c] * CancerApplies[(c * Entries.Count) + e];
+                line += clinical[c] * LineWeight[(c * Entries.Count) + e];
             }
 
             for (var g = 0; g < GenomicWidth; g++)
             {
                 biomarker += genomic[g] * BiomarkerPresent[(g * Entries.Count) + e];
+                excluded += genomic[g] * BiomarkerExcluded[(g * Entries.Count) + e];
             }
 
             for (var t = 0; t < TherapyWidth; t++)
@@ -125,7 +158,7 @@ public sealed class CatalogPrior
                 onTherapy += therapy[t] * TherapyIs[(t * Entries.Count) + e];
             }
 
-            best = Math.Max(best, cancer * Math.Min(biomarker, 1f) * onTherapy * Score[e]);
+            best = Math.Max(best, cancer * line * Math.Min(biomarker, 1f) * (1f - Math.Min(excluded, 1f)) * onTherapy * Score[e]);
         }
 
         var tier = MathF.Floor(best);

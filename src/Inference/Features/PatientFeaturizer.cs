@@ -8,7 +8,7 @@ public sealed record PatientFeatures(float[] Clinical, float[] Genomic);
 
 /// <summary>
 /// The one featurizer, used by training and by inference: a <see cref="PatientProfile"/> as it stood on a date
-/// (labs, ECOG and stage recorded by then; the number of earlier therapy lines) becomes the model's input vectors.
+/// (every fact as of its own date, <see cref="AsOfRule"/>; the number of earlier therapy lines) becomes the model's input vectors.
 /// Missing facts are explicit indicator features, never silent zeros.
 /// </summary>
 public sealed class PatientFeaturizer
@@ -31,22 +31,28 @@ public sealed class PatientFeaturizer
 
     public FeatureSchema Schema { get; }
 
-    /// <summary>Features of the patient as of <paramref name="asOf"/>, with <paramref name="priorLines"/> earlier lines of therapy.</summary>
-    public PatientFeatures Featurize(PatientProfile profile, DateOnly asOf, int priorLines)
+    /// <summary>
+    /// Features of the patient as of <paramref name="asOf"/>, with <paramref name="priorLines"/> earlier lines of therapy: only
+    /// facts known by then (<see cref="AsOfRule"/>). Undated facts count at the point of care (the default) and not for a past date.
+    /// </summary>
+    public PatientFeatures Featurize(PatientProfile profile, DateOnly asOf, int priorLines, UndatedFacts undated = UndatedFacts.Use)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentOutOfRangeException.ThrowIfNegative(priorLines);
-        var context = new FeatureContext(profile, asOf, priorLines);
+        var context = new FeatureContext(AsOfRule.Apply(profile, asOf, undated), asOf, priorLines);
         return new PatientFeatures(
             [.. _clinical.Select(f => Finite(f.Extract(context)))],
             [.. _genomic.Select(f => Finite(f.Extract(context)))]);
     }
 
-    /// <summary>Features at the start of a line of therapy the patient received: what was known when it was chosen.</summary>
+    /// <summary>
+    /// Features at the start of a line of therapy the patient received: what was known when it was chosen. Training rows and
+    /// the portal's line-start predictions both come from here; undated facts are not used (when they became known cannot be told).
+    /// </summary>
     public PatientFeatures FeaturizeAtLineStart(PatientProfile profile, TherapyLine line)
     {
         ArgumentNullException.ThrowIfNull(line);
-        return Featurize(profile, line.StartedOn ?? DateOnly.MaxValue, line.LineNumber - 1);
+        return Featurize(profile, line.StartedOn ?? DateOnly.MaxValue, line.LineNumber - 1, UndatedFacts.Exclude);
     }
 
     /// <summary>One-hot conditioning vector for a catalog therapy.</summary>
@@ -152,28 +158,28 @@ public sealed class PatientFeaturizer
         Genomic("ugt1a1_poor", "UGT1A1", c => Flag(c.Phenotype("UGT1A1", "poor")));
     }
 
-    /// <summary>The profile as it stood on one date.</summary>
-    private sealed class FeatureContext(PatientProfile profile, DateOnly asOf, int priorLines)
+    /// <summary>The profile as it stood on one date (already cut by <see cref="AsOfRule"/>).</summary>
+    private sealed class FeatureContext(PatientProfile known, DateOnly asOf, int priorLines)
     {
         private readonly Dictionary<LabAnalyte, LabResult?> _labs = [];
 
-        public PatientProfile Profile { get; } = profile;
+        public PatientProfile Profile { get; } = known;
 
         public int PriorLines { get; } = priorLines;
 
-        public int? Age { get; } = profile.Demographics.AgeOn(asOf == DateOnly.MaxValue ? DateOnly.FromDateTime(DateTime.UtcNow) : asOf);
+        public int? Age { get; } = known.Demographics.AgeOn(asOf == DateOnly.MaxValue ? DateOnly.FromDateTime(DateTime.UtcNow) : asOf);
 
-        public StageGroup? Stage { get; } = profile.Stage is { AssessedOn: { } on } stage && on > asOf ? null : profile.Stage;
+        public StageGroup? Stage => Profile.Stage;
 
-        // The latest ECOG recorded by then; the profile keeps only the latest overall, so an ECOG from after the date is unknown.
-        public EcogPerformanceStatus? Ecog { get; } = profile.Ecog is { AssessedOn: { } on } ecog && on > asOf ? null : profile.Ecog;
+        public EcogPerformanceStatus? Ecog => Profile.Ecog;
 
+        // The latest result of the analyte known by then.
         public LabResult? Lab(LabAnalyte analyte)
         {
             if (!_labs.TryGetValue(analyte, out var lab))
             {
                 _labs[analyte] = lab = Profile.Labs
-                    .Where(l => l.Analyte == analyte && (l.EffectiveOn ?? DateOnly.MinValue) <= asOf)
+                    .Where(l => l.Analyte == analyte)
                     .OrderByDescending(l => l.EffectiveOn ?? DateOnly.MinValue)
                     .FirstOrDefault();
             }

@@ -52,7 +52,16 @@ public sealed class EfficacyPredictor
     public EfficacyModelRuntime Runtime => _runtime;
 
     /// <summary>Every catalog therapy for the patient as of <paramref name="asOf"/>, after <paramref name="priorLines"/> earlier lines.</summary>
-    public PredictionResult Predict(PatientProfile profile, DateOnly asOf, int priorLines)
+    public PredictionResult Predict(PatientProfile profile, DateOnly asOf, int priorLines) => Predict(profile, asOf, priorLines, UndatedFacts.Use);
+
+    /// <summary>The prediction as it would have been made when <paramref name="line"/> was chosen, built as training rows are.</summary>
+    public PredictionResult PredictAtLineStart(PatientProfile profile, TherapyLine line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        return Predict(profile, line.StartedOn ?? DateOnly.MaxValue, Math.Max(0, line.LineNumber - 1), UndatedFacts.Exclude);
+    }
+
+    private PredictionResult Predict(PatientProfile profile, DateOnly asOf, int priorLines, UndatedFacts undated)
     {
         ArgumentNullException.ThrowIfNull(profile);
         if (priorLines < 0)
@@ -70,7 +79,7 @@ public sealed class EfficacyPredictor
         PatientFeatures features;
         try
         {
-            features = _featurizer.Featurize(profile, asOf, priorLines);
+            features = _featurizer.Featurize(profile, asOf, priorLines, undated);
         }
         catch (Exception ex) when (ex is ArgumentException or OverflowException or InvalidOperationException)
         {
@@ -78,14 +87,7 @@ public sealed class EfficacyPredictor
             return PredictionResult.Failure(PredictionProblemKind.InvalidRequest, $"The record of patient {profile.PatientId} could not be turned into model inputs ({ex.Message}). Check the record's dates and values.");
         }
 
-        return Predict(profile, asOf, priorLines, features);
-    }
-
-    /// <summary>The prediction as it would have been made when <paramref name="line"/> was chosen.</summary>
-    public PredictionResult PredictAtLineStart(PatientProfile profile, TherapyLine line)
-    {
-        ArgumentNullException.ThrowIfNull(line);
-        return Predict(profile, line.StartedOn ?? DateOnly.MaxValue, Math.Max(0, line.LineNumber - 1));
+        return Predict(profile, asOf, priorLines, undated, features);
     }
 
     /// <summary>The <paramref name="count"/> reference (training) patients nearest to this patient in the model's embedding space.</summary>
@@ -173,7 +175,7 @@ public sealed class EfficacyPredictor
             ? index
             : throw new ArgumentException($"Pair {pair}: '{therapyId}' is not a therapy of catalog {_runtime.Model.Schema.CatalogVersion}.", nameof(therapyId));
 
-    private PredictionResult Predict(PatientProfile profile, DateOnly asOf, int priorLines, PatientFeatures features)
+    private PredictionResult Predict(PatientProfile profile, DateOnly asOf, int priorLines, UndatedFacts undated, PatientFeatures features)
     {
         int rows = _runtime.TherapyWidth, c = _runtime.ClinicalWidth, g = _runtime.GenomicWidth, m = _runtime.MemberCount, e = _runtime.EmbeddingWidth;
         Span<float> clinical = stackalloc float[rows * c];
@@ -200,6 +202,7 @@ public sealed class EfficacyPredictor
         }
 
         var therapyIds = _runtime.Model.Schema.TherapyIds;
+        var known = AsOfRule.Apply(profile, asOf, undated);
         var predictions = new TherapyPrediction[rows];
         for (var row = 0; row < rows; row++)
         {
@@ -217,7 +220,7 @@ public sealed class EfficacyPredictor
                 memberRow.Min(),
                 memberRow.Max(),
                 memberRow,
-                _evidence.Match(profile, therapyIds[row]));
+                _evidence.Match(known, therapyIds[row], priorLines + 1));
         }
 
         // The embedding encodes the patient only (clinical and genomic encoders), so every row's is the same.

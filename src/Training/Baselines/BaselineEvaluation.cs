@@ -30,7 +30,7 @@ public static class BaselineEvaluation
 
         var results = new List<PredictorMetrics>
         {
-            Score("Biomarker-rule lookup (catalog evidence only)", test.Select(e => evidence.Match(e.Profile, e.Example.TherapyId).PublishedResponseRate).ToList(), outcomes),
+            Score("Biomarker-rule lookup (catalog evidence only)", test.Select(e => evidence.MatchAtLineStart(e.Profile, e.Profile.TherapyLines.First(l => l.LineNumber == e.Example.LineNumber), e.Example.TherapyId).PublishedResponseRate).ToList(), outcomes),
             Score("Logistic regression", test.Select(e => regression.Predict(Input(dataset.Featurizer, e.Example))).ToList(), outcomes),
         };
         var withTruth = test.Where(e => e.TrueProbability is not null).ToList();

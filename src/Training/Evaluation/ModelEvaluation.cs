@@ -109,7 +109,7 @@ public static class ModelEvaluation
 
             for (var k = 0; k < therapies.Count; k++)
             {
-                var match = evidence.Match(patient.Profile, therapies[k]);
+                var match = evidence.MatchAtLineStart(patient.Profile, firstLine, therapies[k]);
                 if (match.ContextId is { } context && match.Biomarker != Clinical.Catalog.BiomarkerKind.BiomarkerNegative && double.IsFinite(truth[k]))
                 {
                     if (!groups.TryGetValue((context, therapies[k]), out var list))

@@ -57,12 +57,17 @@ public sealed class EfficacyNetwork : nn.Module<Tensor, Tensor, Tensor, (Tensor 
         ArgumentNullException.ThrowIfNull(clinical);
         var j = prior.Entries.Count;
         using var cancerApplies = tensor(prior.CancerApplies, [prior.ClinicalWidth, j]);
+        using var lineWeight = tensor(prior.LineWeight, [prior.ClinicalWidth, j]);
+        using var lineBias = tensor(prior.LineBias, [j]);
         using var biomarkerPresent = tensor(prior.BiomarkerPresent, [prior.GenomicWidth, j]);
+        using var biomarkerExcluded = tensor(prior.BiomarkerExcluded, [prior.GenomicWidth, j]);
         using var notRequired = tensor(prior.BiomarkerNotRequired, [j]);
         using var therapyIs = tensor(prior.TherapyIs, [prior.TherapyWidth, j]);
         using var score = tensor(prior.Score, [j]);
         var biomarker = (genomic.matmul(biomarkerPresent) + notRequired).clamp_max(1f);
-        var matched = clinical.matmul(cancerApplies) * biomarker * therapy.matmul(therapyIs) * score;
+        var allowed = 1f - genomic.matmul(biomarkerExcluded).clamp_max(1f);
+        var cancer = clinical.matmul(cancerApplies) * (clinical.matmul(lineWeight) + lineBias);
+        var matched = cancer * (biomarker * allowed) * therapy.matmul(therapyIs) * score;
         var best = matched.max(1, keepdim: true).values;
         var tier = best.floor();
         var rate = (best - tier).clamp(CatalogPrior.MinimumRate, CatalogPrior.MaximumRate);

@@ -104,7 +104,10 @@ public static class OnnxExport
     {
         var j = prior.Entries.Count;
         graph.Initializer.Add(Constant("prior.cancer_applies", prior.CancerApplies, prior.ClinicalWidth, j));
+        graph.Initializer.Add(Constant("prior.line_weight", prior.LineWeight, prior.ClinicalWidth, j));
+        graph.Initializer.Add(Constant("prior.line_bias", prior.LineBias, j));
         graph.Initializer.Add(Constant("prior.biomarker_present", prior.BiomarkerPresent, prior.GenomicWidth, j));
+        graph.Initializer.Add(Constant("prior.biomarker_excluded", prior.BiomarkerExcluded, prior.GenomicWidth, j));
         graph.Initializer.Add(Constant("prior.biomarker_not_required", prior.BiomarkerNotRequired, j));
         graph.Initializer.Add(Constant("prior.therapy_is", prior.TherapyIs, prior.TherapyWidth, j));
         graph.Initializer.Add(Constant("prior.score", prior.Score, j));
@@ -115,9 +118,16 @@ public static class OnnxExport
         graph.Node.Add(Node("MatMul", [GenomicInput, "prior.biomarker_present"], "prior.biomarker_count"));
         graph.Node.Add(Node("Add", ["prior.biomarker_count", "prior.biomarker_not_required"], "prior.biomarker_sum"));
         graph.Node.Add(Node("Min", ["prior.biomarker_sum", "prior.one"], "prior.biomarker"));
-        graph.Node.Add(Node("MatMul", [ClinicalInput, "prior.cancer_applies"], "prior.cancer"));
+        graph.Node.Add(Node("MatMul", [GenomicInput, "prior.biomarker_excluded"], "prior.excluded_count"));
+        graph.Node.Add(Node("Min", ["prior.excluded_count", "prior.one"], "prior.excluded"));
+        graph.Node.Add(Node("Sub", ["prior.one", "prior.excluded"], "prior.allowed"));
+        graph.Node.Add(Node("Mul", ["prior.biomarker", "prior.allowed"], "prior.biomarker_allowed"));
+        graph.Node.Add(Node("MatMul", [ClinicalInput, "prior.cancer_applies"], "prior.cancer_type"));
+        graph.Node.Add(Node("MatMul", [ClinicalInput, "prior.line_weight"], "prior.line_weighted"));
+        graph.Node.Add(Node("Add", ["prior.line_weighted", "prior.line_bias"], "prior.line"));
+        graph.Node.Add(Node("Mul", ["prior.cancer_type", "prior.line"], "prior.cancer"));
         graph.Node.Add(Node("MatMul", [TherapyInput, "prior.therapy_is"], "prior.therapy"));
-        graph.Node.Add(Node("Mul", ["prior.cancer", "prior.biomarker"], "prior.cancer_biomarker"));
+        graph.Node.Add(Node("Mul", ["prior.cancer", "prior.biomarker_allowed"], "prior.cancer_biomarker"));
         graph.Node.Add(Node("Mul", ["prior.cancer_biomarker", "prior.therapy"], "prior.match"));
         graph.Node.Add(Node("Mul", ["prior.match", "prior.score"], "prior.scored"));
         var max = Node("ReduceMax", ["prior.scored"], "prior.best");

@@ -49,7 +49,7 @@ public sealed class EfficacyPredictorTests(ModelFixture fixture)
         var scored = fixture.Predictor.ScoreCohort([.. TestModels.Catalog.Therapies.Select(t => new CohortPair(features, t.Id))]);
 
         Assert.Equal(prediction.Therapies.Select(t => (float)t.Probability), scored);
-        Assert.Equal(TestModels.Evidence.Match(profile, "pembrolizumab"), prediction.Therapies.Single(t => t.TherapyId == "pembrolizumab").Evidence);
+        Assert.Equal(TestModels.Evidence.MatchAtLineStart(profile, line, "pembrolizumab"), prediction.Therapies.Single(t => t.TherapyId == "pembrolizumab").Evidence);
     }
 
     [Fact]
