@@ -312,6 +312,9 @@ public sealed record PatientProfile(
     /// <summary>Variant results reported as Absent (LA9634-2): the assayed change was looked for and not found.</summary>
     public IReadOnlyList<NegativeGenomicFinding> NegativeFindings { get; init; } = [];
 
+    /// <summary>Values refused as impossible for a fact the model reads (also data-quality errors); each is named beside every prediction.</summary>
+    public IReadOnlyList<ImplausibleValue> ImplausibleValues { get; init; } = [];
+
     /// <summary>Every performance status in the record, oldest first (<see cref="Ecog"/> is the latest): the as-of rule picks from it.</summary>
     public IReadOnlyList<EcogPerformanceStatus> EcogHistory { get; init; } = [];
 

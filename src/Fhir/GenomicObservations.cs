@@ -469,7 +469,7 @@ internal static partial class GenomicObservations
 
         if (value is < 0 or >= 1000)
         {
-            state.NotUsed(observation, $"gives a tumor mutational burden of {value.ToString(CultureInfo.InvariantCulture)} mutations per megabase, outside 0–1000; not used. Check the source system.", DataQualitySeverity.Error);
+            state.Refuse(observation, "TMB", $"{value.ToString(CultureInfo.InvariantCulture)} mutations/Mb", "0–1000 mutations/Mb");
             return;
         }
 
@@ -542,7 +542,7 @@ internal static partial class GenomicObservations
 
         if (tps is < 0 or > 100)
         {
-            state.NotUsed(observation, $"gives a PD-L1 tumor proportion score of {tps.ToString(CultureInfo.InvariantCulture)} %, outside 0–100; not used. Check the source system.", DataQualitySeverity.Error);
+            state.Refuse(observation, "PD-L1", $"TPS {tps.ToString(CultureInfo.InvariantCulture)} %", "0–100 %");
             return;
         }
 

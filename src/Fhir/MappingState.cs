@@ -73,6 +73,16 @@ internal sealed class MappingState(string patientId, ResourceIndex index)
 
     public List<DataQualityIssue> Issues { get; } = [];
 
+    public List<ImplausibleValue> Implausible { get; } = [];
+
+    /// <summary>A value no patient can have for a fact the model reads: not used, a data-quality error, and named beside every prediction.</summary>
+    public void Refuse(Resource resource, string fact, string value, string plausibleRange)
+    {
+        var refused = new ImplausibleValue(fact, value, plausibleRange, SourceOf(resource));
+        Implausible.Add(refused);
+        NotUsed(resource, $"gives {fact} {value}, outside {plausibleRange}; refused as implausible (not read as \"not tested\"). Check the source system.", DataQualitySeverity.Error);
+    }
+
     /// <summary>Clinical significance that a diagnostic implication gives a variant (key: the variant's Type/id).</summary>
     public Dictionary<string, (ClinicalSignificance Significance, SourceReference Implication)> ImplicationSignificance { get; } = new(StringComparer.Ordinal);
 

@@ -113,7 +113,13 @@ public sealed partial class PatientProfileMapper
             CodeableConcept cc => EcogFromAnswer(cc),
             _ => null,
         };
-        if (score is not (>= 0 and <= 5))
+        if (score is { } impossible and not (>= 0 and <= 5))
+        {
+            state.Refuse(observation, "ECOG", impossible.ToString(CultureInfo.InvariantCulture), "the ECOG scale 0–5");
+            return;
+        }
+
+        if (score is null)
         {
             state.NotUsed(observation, $"is an ECOG performance status without a score from 0 to 5 ({ValueText(observation.Value) ?? "no value"}); ignored.", DataQualitySeverity.Warning);
             return;
@@ -232,7 +238,9 @@ public sealed partial class PatientProfileMapper
             {
                 if (StageOf(component.Summary) is { } summary)
                 {
-                    var assessed = (component.Assessment ?? []).Select(a => state.Index.Resolve<Observation>(a)).OfType<Observation>().Select(EffectiveDate).Max();
+                    // Dated by its assessments; without any, by when the condition was recorded, else its diagnosis (stage at diagnosis).
+                    var assessed = (component.Assessment ?? []).Select(a => state.Index.Resolve<Observation>(a)).OfType<Observation>().Select(EffectiveDate).Max()
+                        ?? Date(condition.RecordedDate) ?? cancer.DiagnosedOn;
                     state.Stages.Add(new StageFact(new StageGroup(summary, false, assessed, cancer.Source), cancer.Source.Reference, condition));
                 }
             }
@@ -280,8 +288,8 @@ public sealed partial class PatientProfileMapper
 
         if (value < analyte.PlausibleLow || value > analyte.PlausibleHigh)
         {
-            state.NotUsed(observation,
-                $"gives {analyte.DisplayName} {value} {analyte.CanonicalUnit}, outside the plausible range {analyte.PlausibleLow}–{analyte.PlausibleHigh}; ignored. Check the source system.", DataQualitySeverity.Error);
+            state.Refuse(observation, analyte.DisplayName, $"{value.ToString(CultureInfo.InvariantCulture)} {analyte.CanonicalUnit}",
+                $"the plausible range {analyte.PlausibleLow.ToString(CultureInfo.InvariantCulture)}–{analyte.PlausibleHigh.ToString(CultureInfo.InvariantCulture)} {analyte.CanonicalUnit}");
             return;
         }
 

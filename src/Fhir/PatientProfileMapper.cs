@@ -1,3 +1,4 @@
+using System.Globalization;
 using Hl7.Fhir.Model;
 using Precision.Clinical;
 using static Precision.Fhir.FhirElementReading;
@@ -19,6 +20,8 @@ public interface ITherapyResolver
 /// </summary>
 public sealed partial class PatientProfileMapper(ITherapyResolver? therapyResolver = null)
 {
+    private static readonly DateOnly EarliestPlausibleBirthDate = new(1900, 1, 1);
+
     /// <summary>Maps the resources of one patient. Resources about other patients are ignored and reported.</summary>
     public PatientProfile Map(string patientId, IEnumerable<Resource> resources)
     {
@@ -87,6 +90,7 @@ public sealed partial class PatientProfileMapper(ITherapyResolver? therapyResolv
             Procedures = [.. state.Procedures.OrderBy(p => p.PerformedOn ?? DateOnly.MaxValue)],
             CurativeIntentTherapies = curative,
             NegativeFindings = state.NegativeFindings,
+            ImplausibleValues = state.Implausible,
             EcogHistory = [.. state.Ecogs.OrderBy(e => e.AssessedOn ?? DateOnly.MinValue)],
         };
 
@@ -151,6 +155,13 @@ public sealed partial class PatientProfileMapper(ITherapyResolver? therapyResolv
         if (birthDate is null)
         {
             state.Issue(DataQualitySeverity.Warning, "has no usable birth date; age is unknown.", patient);
+        }
+        else if (birthDate < EarliestPlausibleBirthDate)
+        {
+            // Nobody alive now was born before 1900; a birth date that old is an entry error, not an age of 126.
+            state.Implausible.Add(new ImplausibleValue("Age", $"(birth date {birthDate.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)})", "birth dates from 1900-01-01", SourceOf(patient)));
+            state.Issue(DataQualitySeverity.Error, $"gives birth date {birthDate.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}, before 1900-01-01; refused as implausible, age is unknown. Check the source system.", patient);
+            birthDate = null;
         }
 
         var sex = patient.Gender switch

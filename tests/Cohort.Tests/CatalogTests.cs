@@ -74,6 +74,22 @@ public sealed class CatalogTests
     }
 
     [Fact]
+    public void Re_challenge_with_a_regimen_that_progressed_lowers_the_true_probability()
+    {
+        var model = new ResponseModel(TestSupport.Catalog);
+        var secondLine = Facts(CancerType.NonSmallCellLungCancer) with { LineNumber = 2 };
+        var fresh = model.Estimate("docetaxel", secondLine);
+        var again = model.Estimate("docetaxel", secondLine with { ProgressedOn = new HashSet<string>(StringComparer.Ordinal) { "docetaxel" } });
+        var other = model.Estimate("docetaxel", secondLine with { ProgressedOn = new HashSet<string>(StringComparer.Ordinal) { "carboplatin-pemetrexed-pembrolizumab" } });
+
+        Assert.Contains(again.Modifiers, m => m.ModifierId == "progressed-on-same-regimen");
+        Assert.Equal(fresh.LogOdds - 2.0, again.LogOdds, 9);
+        Assert.Equal(fresh.Probability, other.Probability, 12);
+        var modifier = TestSupport.Catalog.Modifiers.Single(m => m.Id == "progressed-on-same-regimen");
+        Assert.Contains("Markman", modifier.Source.Note ?? string.Empty, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Modifiers_add_their_log_odds()
     {
         var model = new ResponseModel(TestSupport.Catalog);
@@ -81,10 +97,12 @@ public sealed class CatalogTests
         var frail = baseline with { Ecog = 2, LineNumber = 3, Dpyd = MetabolizerPhenotype.Poor };
         var a = model.Estimate("folfox", baseline);
         var b = model.Estimate("folfox", frail);
-        var expected = ResponseModel.Logit(a.BaseOrr) + b.Modifiers.Sum(m => m.LogOddsEffect);
+        var expected = ResponseModel.Logit(b.BaseOrr) + b.Modifiers.Sum(m => m.LogOddsEffect);
         Assert.Equal(expected, b.LogOdds, 9);
         Assert.Contains(b.Modifiers, m => m.ModifierId == "ecog-2-plus");
-        Assert.Contains(b.Modifiers, m => m.ModifierId == "third-line-plus");
+        // Third line: the second-line crossover evidence (GERCOR), one line beyond its trial population.
+        Assert.Equal(("crc-standard", "crc-pretreated"), (a.ContextId, b.ContextId));
+        Assert.Contains(b.Modifiers, m => m.ModifierId == "second-line");
         Assert.Contains(b.Modifiers, m => m.ModifierId == "dpyd-poor");
         Assert.True(b.Probability < a.Probability);
     }

@@ -315,6 +315,7 @@ public sealed class ExplanationsModelTests(ExplanationsFixture fixture) : IClass
         new[] { p.Demographics.Source, p.Stage?.Source, p.Ecog?.Source, p.Smoking?.Source, p.TumorMutationalBurden?.Source, p.Microsatellite?.Source, p.PdL1?.Source, p.TCellInflamedSignature?.Source, p.EstrogenReceptor?.Source }
             .Concat(p.PrimaryCancers.Select(c => c.Source)).Concat(p.Labs.Select(l => l.Source)).Concat(p.Variants.Select(v => v.Source))
             .Concat(p.Fusions.Select(f => f.Source)).Concat(p.CopyNumberAlterations.Select(c => c.Source)).Concat(p.Pharmacogenomics.Select(g => g.Source))
+            .Concat(p.EcogHistory.Select(e => e.Source)).Concat(p.StageHistory.Select(s => s.Source))
             .OfType<SourceReference>();
 
     private static PatientProfile Profile(IReadOnlyList<LabResult>? labs = null) => new(

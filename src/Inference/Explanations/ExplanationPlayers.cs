@@ -43,6 +43,8 @@ public static class ExplanationPlayers
             throw new ArgumentException("The features were not made with this schema.", nameof(features));
         }
 
+        // The same as-of rule as the featurizer: a player names only facts known by the date (each also gated by its feature below).
+        profile = AsOfRule.Apply(profile, asOf, UndatedFacts.Use);
         var facts = new FactsAsOf(profile, asOf);
         var builder = new Builder(schema, features);
         var players = new List<ExplanationPlayer>();
@@ -270,17 +272,17 @@ public static class ExplanationPlayers
     }
 }
 
-/// <summary>The facts of a profile as they stood on a date, chosen the way the featurizer chooses them.</summary>
-internal sealed class FactsAsOf(PatientProfile profile, DateOnly asOf)
+/// <summary>The facts of a profile already cut by <see cref="AsOfRule"/>, chosen the way the featurizer chooses them.</summary>
+internal sealed class FactsAsOf(PatientProfile known, DateOnly asOf)
 {
-    public int? Age { get; } = profile.Demographics.AgeOn(asOf == DateOnly.MaxValue ? DateOnly.FromDateTime(DateTime.UtcNow) : asOf);
+    public int? Age { get; } = known.Demographics.AgeOn(asOf == DateOnly.MaxValue ? DateOnly.FromDateTime(DateTime.UtcNow) : asOf);
 
-    public StageGroup? Stage { get; } = profile.Stage is { AssessedOn: { } on } && on > asOf ? null : profile.Stage;
+    public StageGroup? Stage => known.Stage;
 
-    public EcogPerformanceStatus? Ecog { get; } = profile.Ecog is { AssessedOn: { } on } && on > asOf ? null : profile.Ecog;
+    public EcogPerformanceStatus? Ecog => known.Ecog;
 
-    public LabResult? Lab(LabAnalyte analyte) => profile.Labs
-        .Where(l => l.Analyte == analyte && (l.EffectiveOn ?? DateOnly.MinValue) <= asOf)
+    public LabResult? Lab(LabAnalyte analyte) => known.Labs
+        .Where(l => l.Analyte == analyte)
         .OrderByDescending(l => l.EffectiveOn ?? DateOnly.MinValue)
         .FirstOrDefault();
 }

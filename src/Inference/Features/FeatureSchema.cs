@@ -14,7 +14,14 @@ public enum FeatureBlock
 /// One input feature: its stable name (part of the schema hash), the block it belongs to, and the clinical fact group
 /// it comes from ("ECOG", "Labs: Albumin", "EGFR") — the unit explanations are built from.
 /// </summary>
-public sealed record FeatureDefinition(string Name, FeatureBlock Block, string FactGroup);
+public sealed record FeatureDefinition(string Name, FeatureBlock Block, string FactGroup)
+{
+    /// <summary>The smallest value the featurizer writes (flags and most features are 0–1).</summary>
+    public float Minimum { get; init; }
+
+    /// <summary>The largest value the featurizer writes; batch inputs outside [Minimum, Maximum] are refused.</summary>
+    public float Maximum { get; init; } = 1f;
+}
 
 /// <summary>
 /// The model's input layout: clinical and genomic features in order, and the catalog therapies the model is conditioned on.

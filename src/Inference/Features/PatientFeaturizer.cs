@@ -31,6 +31,9 @@ public sealed class PatientFeaturizer
 
     public FeatureSchema Schema { get; }
 
+    /// <summary>Ages above this (or below 0) are refused as implausible and treated as unknown.</summary>
+    public const int MaximumAge = 120;
+
     /// <summary>
     /// Features of the patient as of <paramref name="asOf"/>, with <paramref name="priorLines"/> earlier lines of therapy: only
     /// facts known by then (<see cref="AsOfRule"/>). Undated facts count at the point of care (the default) and not for a past date.
@@ -72,13 +75,46 @@ public sealed class PatientFeaturizer
 
     private static float Flag(bool value) => value ? 1f : 0f;
 
-    private void Clinical(string name, string group, Extractor extract) => _clinical.Add((new FeatureDefinition(name, FeatureBlock.Clinical, group), extract));
+    /// <summary>
+    /// Problems with feature vectors that did not come from this featurizer (batch scoring, API callers): wrong widths,
+    /// non-finite values, values outside a feature's range. Empty when the vectors could have come from a record.
+    /// </summary>
+    public IReadOnlyList<string> Validate(PatientFeatures features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var problems = new List<string>();
+        Check(features.Clinical, Schema.Clinical, "clinical");
+        Check(features.Genomic, Schema.Genomic, "genomic");
+        return problems;
 
-    private void Genomic(string name, string group, Extractor extract) => _genomic.Add((new FeatureDefinition(name, FeatureBlock.Genomic, group), extract));
+        void Check(float[] values, IReadOnlyList<FeatureDefinition> definitions, string block)
+        {
+            if (values.Length != definitions.Count)
+            {
+                problems.Add($"{values.Length} {block} values; the schema has {definitions.Count}.");
+                return;
+            }
+
+            for (var i = 0; i < values.Length; i++)
+            {
+                var d = definitions[i];
+                if (!float.IsFinite(values[i]) || values[i] < d.Minimum || values[i] > d.Maximum)
+                {
+                    problems.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{d.Name} = {values[i]} is outside {d.Minimum}–{d.Maximum}."));
+                }
+            }
+        }
+    }
+
+    private void Clinical(string name, string group, Extractor extract, float minimum = 0f, float maximum = 1f) =>
+        _clinical.Add((new FeatureDefinition(name, FeatureBlock.Clinical, group) { Minimum = minimum, Maximum = maximum }, extract));
+
+    private void Genomic(string name, string group, Extractor extract, float minimum = 0f, float maximum = 1f) =>
+        _genomic.Add((new FeatureDefinition(name, FeatureBlock.Genomic, group) { Minimum = minimum, Maximum = maximum }, extract));
 
     private void DefineClinical()
     {
-        Clinical("age_decades", "Age", c => c.Age is { } age ? age / 10f : 6.5f);
+        Clinical("age_decades", "Age", c => c.Age is { } age ? age / 10f : 6.5f, maximum: MaximumAge / 10f);
         Clinical("age_missing", "Age", c => Flag(c.Age is null));
         Clinical("sex_female", "Sex", c => Flag(c.Profile.Demographics.Sex == AdministrativeSex.Female));
         Clinical("sex_male", "Sex", c => Flag(c.Profile.Demographics.Sex == AdministrativeSex.Male));
@@ -117,7 +153,7 @@ public sealed class PatientFeaturizer
             // Position within the reference range (0 = low limit, 1 = high limit), clipped: comparable across analytes and units.
             Clinical("lab_" + definition.Analyte + "_position", group, c => c.Lab(definition.Analyte) is { } lab
                 ? (float)Math.Clamp((lab.Value - definition.ReferenceRange.Low) / (definition.ReferenceRange.High - definition.ReferenceRange.Low), -3m, 8m)
-                : 0.5f);
+                : 0.5f, minimum: -3f, maximum: 8f);
             Clinical("lab_" + definition.Analyte + "_missing", group, c => Flag(c.Lab(definition.Analyte) is null));
         }
     }
@@ -141,7 +177,7 @@ public sealed class PatientFeaturizer
         }
 
         Genomic("erbb2_amplification", "ERBB2 amplification", c => Flag(c.Profile.CopyNumberAlterations.Any(a => a.Gene == "ERBB2" && a.Change == CopyNumberChange.Amplification)));
-        Genomic("tmb_log", "TMB", c => c.Profile.TumorMutationalBurden is { } t ? (float)Math.Log(1 + (double)t.MutationsPerMegabase) / 4.6f : 0f);
+        Genomic("tmb_log", "TMB", c => c.Profile.TumorMutationalBurden is { } t ? (float)Math.Log(1 + (double)t.MutationsPerMegabase) / 4.6f : 0f, maximum: 1.51f);
         Genomic("tmb_high", "TMB", c => Flag(c.Profile.TumorMutationalBurden?.MutationsPerMegabase >= 10));
         Genomic("tmb_missing", "TMB", c => Flag(c.Profile.TumorMutationalBurden is null));
         Genomic("msi_high", "MSI", c => Flag(c.Profile.Microsatellite?.Status == MicrosatelliteStatus.InstabilityHigh));
@@ -149,7 +185,7 @@ public sealed class PatientFeaturizer
         Genomic("pdl1_tps", "PD-L1", c => c.Profile.PdL1 is { } p ? (float)p.TumorProportionScorePercent / 100f : 0f);
         Genomic("pdl1_high", "PD-L1", c => Flag(c.Profile.PdL1?.TumorProportionScorePercent >= 50));
         Genomic("pdl1_missing", "PD-L1", c => Flag(c.Profile.PdL1 is null));
-        Genomic("gep_score", "T-cell-inflamed GEP", c => c.Profile.TCellInflamedSignature is { } g ? (float)Math.Clamp(g.Score, -3m, 3m) : 0f);
+        Genomic("gep_score", "T-cell-inflamed GEP", c => c.Profile.TCellInflamedSignature is { } g ? (float)Math.Clamp(g.Score, -3m, 3m) : 0f, minimum: -3f, maximum: 3f);
         Genomic("gep_missing", "T-cell-inflamed GEP", c => Flag(c.Profile.TCellInflamedSignature is null));
         Genomic("er_positive", "Estrogen receptor", c => Flag(c.Profile.EstrogenReceptor?.Positive == true));
         Genomic("er_negative", "Estrogen receptor", c => Flag(c.Profile.EstrogenReceptor?.Positive == false));
@@ -167,7 +203,8 @@ public sealed class PatientFeaturizer
 
         public int PriorLines { get; } = priorLines;
 
-        public int? Age { get; } = known.Demographics.AgeOn(asOf == DateOnly.MaxValue ? DateOnly.FromDateTime(DateTime.UtcNow) : asOf);
+        // An age no patient can have (a birth date after the date, or more than 120 years before it) is not used.
+        public int? Age { get; } = known.Demographics.AgeOn(asOf == DateOnly.MaxValue ? DateOnly.FromDateTime(DateTime.UtcNow) : asOf) is { } age && age is >= 0 and <= MaximumAge ? age : null;
 
         public StageGroup? Stage => Profile.Stage;
 

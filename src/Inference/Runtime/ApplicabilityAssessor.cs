@@ -64,6 +64,7 @@ public sealed class ApplicabilityAssessor
         var reference = _model.ReferencePopulation;
         CheckCancerType(profile, reasons);
         CheckLabPlausibility(profile, asOf, reasons);
+        CheckImplausibleValues(profile, asOf, reasons);
         if (reference is null)
         {
             reasons.Add(new(ApplicabilityLevel.Caution, "Reference population",
@@ -113,6 +114,21 @@ public sealed class ApplicabilityAssessor
         {
             reasons.Add(new(ApplicabilityLevel.Caution, DiagnosisGroup,
                 $"The record has {profile.PrimaryCancers.Count} primary cancers; the prediction is for the most recently diagnosed ({name}). Training patients had one."));
+        }
+    }
+
+    /// <summary>Values refused as impossible (PD-L1 250 %, ECOG 9, TMB −5, an age over 120): named, so nobody reads "not tested" into them.</summary>
+    private static void CheckImplausibleValues(PatientProfile profile, DateOnly asOf, List<ApplicabilityReason> reasons)
+    {
+        foreach (var value in profile.ImplausibleValues)
+        {
+            reasons.Add(new(ApplicabilityLevel.Caution, value.Fact, value.Message));
+        }
+
+        if (profile.Demographics.AgeOn(asOf) is { } age && age is < 0 or > PatientFeaturizer.MaximumAge)
+        {
+            reasons.Add(new(ApplicabilityLevel.Caution, "Age",
+                $"Age {age} years on {asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} ({profile.Demographics.Source.Reference} birth date) is outside 0–{PatientFeaturizer.MaximumAge} and was refused: the prediction treats age as not recorded. Correct the source record."));
         }
     }
 

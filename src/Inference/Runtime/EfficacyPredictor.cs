@@ -146,6 +146,12 @@ public sealed class EfficacyPredictor
                         throw new ArgumentException($"Pair {start + i} has {pair.Features.Clinical.Length} clinical and {pair.Features.Genomic.Length} genomic values; the model takes {c} and {g}.", nameof(pairs));
                     }
 
+                    // A NaN or an absurd value would still give a number; refuse it, naming the pair and the feature.
+                    if (_featurizer.Validate(pair.Features) is [var first, ..] problems)
+                    {
+                        throw new ArgumentException($"Pair {start + i} ({pair.TherapyId}) is not a feature vector a record could give: {first}{(problems.Count > 1 ? $" (and {problems.Count - 1} more)" : string.Empty)}", nameof(pairs));
+                    }
+
                     pair.Features.Clinical.CopyTo(clinical, i * c);
                     pair.Features.Genomic.CopyTo(genomic, i * g);
                     therapy[(i * t) + TherapyIndex(pair.TherapyId, start + i)] = 1f;

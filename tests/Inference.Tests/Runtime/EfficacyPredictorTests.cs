@@ -13,6 +13,43 @@ public sealed class EfficacyPredictorTests(ModelFixture fixture)
         ModelFixture.Patients.Where(p => p.TherapyLines.Count > 0).Select(p => (p, p.TherapyLines[0]));
 
     [Fact]
+    public void An_implausible_value_is_named_beside_the_prediction_not_read_as_not_tested()
+    {
+        var (profile, line) = FirstLines().First();
+        var refused = profile with
+        {
+            PdL1 = null,
+            ImplausibleValues = [new ImplausibleValue("PD-L1", "TPS 250 %", "0–100 %", Source)],
+            Demographics = profile.Demographics with { BirthDate = new DateOnly(1875, 1, 1) },
+        };
+
+        var prediction = fixture.Predictor.Predict(refused, line.StartedOn!.Value, 0).Prediction!;
+
+        Assert.NotEqual(ApplicabilityLevel.InDistribution, prediction.Applicability.Level);
+        Assert.Contains(prediction.Applicability.Reasons, r => r.Fact == "PD-L1" && r.Message.Contains("TPS 250 %", StringComparison.Ordinal) && r.Message.Contains(Source.Reference, StringComparison.Ordinal));
+        Assert.Contains(prediction.Applicability.Reasons, r => r.Fact == "Age" && r.Message.Contains("refused", StringComparison.Ordinal));
+        var ageMissing = TestModels.Featurizer.Schema.Clinical.ToList().FindIndex(f => f.Name == "age_missing");
+        Assert.Equal(1f, prediction.Features.Clinical[ageMissing]);
+    }
+
+    [Theory]
+    [InlineData("pdl1_tps", float.NaN)]
+    [InlineData("pdl1_tps", 2.5f)]
+    [InlineData("tmb_log", -5f)]
+    public void Batch_scoring_refuses_inputs_no_record_could_give_and_names_the_feature(string feature, float value)
+    {
+        var (profile, line) = FirstLines().First();
+        var features = TestModels.Featurizer.FeaturizeAtLineStart(profile, line);
+        var genomic = (float[])features.Genomic.Clone();
+        genomic[TestModels.Featurizer.Schema.Genomic.ToList().FindIndex(f => f.Name == feature)] = value;
+
+        var error = Assert.Throws<ArgumentException>(() => fixture.Predictor.ScoreCohort([new CohortPair(features, "pembrolizumab"), new CohortPair(features with { Genomic = genomic }, "osimertinib")]));
+
+        Assert.Contains("Pair 1 (osimertinib)", error.Message, StringComparison.Ordinal);
+        Assert.Contains(feature, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_prediction_has_one_row_per_catalog_therapy_with_the_interval_around_the_ensemble_mean()
     {
         var (profile, line) = FirstLines().First();
