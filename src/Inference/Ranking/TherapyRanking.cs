@@ -126,12 +126,11 @@ public sealed record TherapyRanking(
         {
             var elsewhere = contexts.Select(c => c.Description).ToList();
             return (NoEvidenceReason.NotInCancerType,
-                $"No evidence in {Lower(cancer)}: the catalog has no context for this therapy in this cancer type"
-                + (elsewhere.Count > 0 ? $" (its contexts: {string.Join("; ", elsewhere)})." : "."));
+                $"No evidence in {Lower(cancer)}" + (elsewhere.Count > 0 ? $" — the catalog lists it for: {string.Join("; ", elsewhere)}." : "."));
         }
 
         return (NoEvidenceReason.NoMatchingContext,
-            $"No catalog context for this patient's cancer type, biomarkers and line of therapy (its contexts in {Lower(cancer)}: {string.Join("; ", inCancerType.Select(c => c.Description))}).");
+            $"No catalog context for this patient's cancer type, biomarkers and line of therapy — in {Lower(cancer)} the catalog lists it for: {string.Join("; ", inCancerType.Select(c => c.Description))}.");
     }
 
     private static string Lower(string text) => text.Length == 0 ? text : char.ToLowerInvariant(text[0]) + text[1..];

@@ -94,7 +94,7 @@ public sealed class TherapyRankingTests
         // Osimertinib has NSCLC contexts, but none for a KRAS G12C patient: the reason says so rather than "another cancer".
         var osimertinib = Assert.Single(ranking.NoEvidence, r => r.TherapyId == "osimertinib");
         Assert.Equal(NoEvidenceReason.NoMatchingContext, osimertinib.NoEvidence);
-        Assert.StartsWith("No catalog context for this patient's cancer type, biomarkers and line of therapy", osimertinib.NoEvidenceText, StringComparison.Ordinal);
+        Assert.StartsWith("No catalog context for this patient's cancer type, biomarkers and line of therapy — in non-small cell lung cancer the catalog lists it for:", osimertinib.NoEvidenceText, StringComparison.Ordinal);
     }
 
     [Fact]
