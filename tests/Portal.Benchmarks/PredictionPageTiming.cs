@@ -46,7 +46,7 @@ public static class PredictionPageTiming
             await page.GotoAsync(host.PortalUrl + "patients");
             var clock = Stopwatch.StartNew();
             await page.GotoAsync(url);
-            await page.Locator("[data-testid=prediction-row]").Nth(21).WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+            await page.Locator("[data-testid=prediction-row]").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
             await page.Locator("#explanation-waterfall .main-svg").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
             clock.Stop();
             if (run >= 0)

@@ -32,7 +32,7 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
     async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
 
     [Fact]
-    public void Therapies_are_ranked_with_interval_evidence_model_version_and_the_research_use_notice()
+    public void Candidates_are_ranked_with_interval_evidence_model_version_and_the_research_use_notice()
     {
         var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
 
@@ -42,9 +42,54 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
         Assert.Contains("72%", rows[0].TextContent, StringComparison.Ordinal);
         Assert.Contains("(61%–80%)", rows[0].TextContent, StringComparison.Ordinal);
         Assert.Contains("EGFR-mutant NSCLC: published 80%", rows[0].TextContent, StringComparison.Ordinal);
+        Assert.Equal(["1", "2"], rows.Select(r => r.QuerySelector("td")!.TextContent.Trim()));
         Assert.Contains("Model 1.1.0", cut.Find("[data-testid=prediction-model]").TextContent, StringComparison.Ordinal);
         Assert.Contains("Synthetic data — research use only", cut.Markup, StringComparison.Ordinal);
         Assert.Empty(cut.FindAll("[data-testid=applicability-warning]"));
+    }
+
+    [Fact]
+    public void A_therapy_already_received_is_shown_apart_with_its_line_dates_and_best_response_as_a_re_challenge_estimate()
+    {
+        var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
+
+        cut.WaitForElement("[data-testid=prediction-table]");
+        Assert.DoesNotContain(cut.FindAll("[data-testid=prediction-row]"), r => r.GetAttribute("data-therapy") == "carboplatin-pemetrexed-pembrolizumab");
+        var received = Assert.Single(cut.FindAll("[data-testid=received-row]"));
+        Assert.Equal("carboplatin-pemetrexed-pembrolizumab", received.GetAttribute("data-therapy"));
+        Assert.Equal("Line 1, 2025-03-02 – 2025-06-20, best response: progressive disease", received.QuerySelector("[data-testid=received-history]")!.TextContent.Trim());
+        Assert.Contains("56%", received.TextContent, StringComparison.Ordinal);
+        Assert.Equal("Re-challenge estimate — the disease progressed on this therapy", received.QuerySelector("[data-testid=rechallenge-label]")!.TextContent.Trim());
+        Assert.Contains("Already received", cut.Find("[data-testid=received-therapies]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Therapies_without_catalog_evidence_are_collapsed_apart_with_the_reason_and_no_published_rate()
+    {
+        var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
+
+        cut.WaitForElement("[data-testid=prediction-table]");
+        Assert.DoesNotContain(cut.FindAll("[data-testid=prediction-row]"), r => r.GetAttribute("data-therapy") == "folfirinox");
+        var panel = cut.FindComponent<MudBlazor.MudExpansionPanel>(); // the first panel of the tab is the no-evidence group
+        Assert.False(panel.Instance.Expanded);
+        Assert.Contains("Not ranked: 1 therapy with no catalog evidence for this patient", cut.Find("[data-testid=no-evidence-title]").TextContent, StringComparison.Ordinal);
+
+        panel.Find(".mud-expand-panel-header").Click();
+
+        var row = cut.WaitForElement("[data-testid=no-evidence-row]");
+        Assert.Equal("folfirinox", row.GetAttribute("data-therapy"));
+        Assert.StartsWith("No evidence in non-small cell lung cancer", row.QuerySelector("[data-testid=no-evidence-reason]")!.TextContent.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain("published", row.TextContent, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Similar_patients_say_how_they_are_chosen_and_when_fewer_share_the_cancer_type_and_drivers()
+    {
+        var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
+
+        cut.WaitForElement("[data-testid=similar-patients]");
+        Assert.Contains("same cancer type and the same driver biomarkers", cut.Find("[data-testid=similarity-basis]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Only 1 training patient shares non-small cell lung cancer with EGFR sensitizing", cut.Find("[data-testid=similarity-shortfall]").TextContent, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -244,13 +289,21 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
                 Model,
                 [
                     new TherapyPrediction("osimertinib", "Osimertinib", "EGFR TKI", 0.72 + shift, 0.71 + shift, 0.61 + shift, 0.80 + shift,
-                        new TherapyEvidence("EGFR-mutant NSCLC", true, 0.80, "FDA approved (level 1)", "Soria 2018, FLAURA")),
+                        new TherapyEvidence("EGFR-mutant NSCLC", true, 0.80, "FDA approved (level 1)", "Soria 2018, FLAURA"), TherapyGroup.Candidate, 1, [], null),
                     new TherapyPrediction("carboplatin-pemetrexed", "Carboplatin + pemetrexed", "Platinum doublet", 0.25, 0.25, 0.2, 0.3,
-                        new TherapyEvidence(null, false, 0.28, "none (unselected population)", "Gandhi 2018")),
+                        new TherapyEvidence("NSCLC, no actionable driver", false, 0.28, "standard of care", "Gandhi 2018"), TherapyGroup.Candidate, 2, [], null),
+                    new TherapyPrediction("carboplatin-pemetrexed-pembrolizumab", "Carboplatin + pemetrexed + pembrolizumab", "Chemo-immunotherapy", 0.56, 0.55, 0.48, 0.61,
+                        new TherapyEvidence("NSCLC, no actionable driver", false, 0.48, "standard of care", "Gandhi 2018 (KEYNOTE-189)"), TherapyGroup.Received, null,
+                        [new PriorTherapyUse(1, new DateOnly(2025, 3, 2), new DateOnly(2025, 6, 20), RecistResponse.ProgressiveDisease, false)], null),
+                    new TherapyPrediction("folfirinox", "FOLFIRINOX", "Chemotherapy", 0.25, 0.25, 0.2, 0.3,
+                        new TherapyEvidence(null, false, null, "no catalog context for this patient", null), TherapyGroup.NoEvidence, null, [],
+                        "No evidence in non-small cell lung cancer: the catalog has no context for this therapy in this cancer type (its contexts: Pancreatic adenocarcinoma)."),
                 ],
                 "min–max of the 5 ensemble members",
                 Applicability,
-                [new SimilarPatient("cohort-17", "Non-small cell lung cancer", "65–74", "Female", ["EgfrSensitizing"], "Osimertinib", 1, true, 0.21)],
+                [new SimilarPatient("cohort-17", "Non-small cell lung cancer", "65–74", "Female", ["EGFR sensitizing"], "Osimertinib", 1, true, 0.21)],
+                "Only training patients with the same cancer type and the same driver biomarkers (non-small cell lung cancer with EGFR sensitizing) are compared.",
+                "Only 1 training patient shares non-small cell lung cancer with EGFR sensitizing; patients of other cancers or driver groups are not substituted.",
                 scenario?.Describe(profile) ?? [],
                 new AuditReceipt(PredictionEventId, 42, DateTimeOffset.UtcNow));
             return Task.FromResult(PredictionOutcome.Success(predictions));

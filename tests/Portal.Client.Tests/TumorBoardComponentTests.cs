@@ -33,6 +33,33 @@ public sealed class TumorBoardComponentTests : BunitContext
     }
 
     [Fact]
+    public void The_board_ranks_only_candidates_lists_received_therapies_with_their_history_and_names_the_rest_without_a_rate()
+    {
+        var predictions = new PatientPredictions("p1", new DateOnly(2026, 12, 7), new ModelIdentity("1.1.0", new string('a', 64), "CPU", "synthetic training data — research use only"),
+            [
+                new TherapyPrediction("sotorasib", "Sotorasib", "KRAS G12C inhibitor", 0.38, 0.38, 0.36, 0.44,
+                    new TherapyEvidence("KRAS G12C, previously treated advanced NSCLC", true, 0.37, "level 1", "Skoulidis 2021"), TherapyGroup.Candidate, 1, [], null),
+                new TherapyPrediction("carboplatin-pemetrexed-pembrolizumab", "Carboplatin + pemetrexed + pembrolizumab", "Chemo-immunotherapy", 0.56, 0.56, 0.53, 0.60,
+                    new TherapyEvidence("Advanced non-squamous NSCLC", false, 0.48, "standard of care", "Gandhi 2018"), TherapyGroup.Received, null,
+                    [new PriorTherapyUse(1, new DateOnly(2025, 3, 2), new DateOnly(2025, 6, 20), RecistResponse.ProgressiveDisease, false)], null),
+                new TherapyPrediction("folfirinox", "FOLFIRINOX", "Chemotherapy", 0.27, 0.27, 0.24, 0.30,
+                    new TherapyEvidence(null, false, null, "no catalog context for this patient", null), TherapyGroup.NoEvidence, null, [], "No evidence in non-small cell lung cancer."),
+            ],
+            "member range", new Applicability(ApplicabilityLevel.InDistribution, []), [], "basis", null, [], new Precision.Portal.Client.Audit.AuditReceipt(Guid.NewGuid(), 1, DateTimeOffset.UtcNow));
+
+        var table = Render<CasePredictionsTable>(p => p.Add(c => c.Predictions, predictions));
+
+        Assert.Equal(["sotorasib"], table.FindAll("[data-testid=board-prediction-row]").Select(r => r.GetAttribute("data-therapy")));
+        var received = Assert.Single(table.FindAll("[data-testid=board-received-row]"));
+        Assert.Contains("Line 1, 2025-03-02 – 2025-06-20, best response: progressive disease", received.TextContent, StringComparison.Ordinal);
+        Assert.Contains("re-challenge", table.Find("[data-testid=board-received-table] caption").TextContent, StringComparison.Ordinal);
+        var rest = table.Find("[data-testid=board-no-evidence]").TextContent;
+        Assert.Contains("FOLFIRINOX", rest, StringComparison.Ordinal);
+        Assert.DoesNotContain("%", rest, StringComparison.Ordinal);
+        Assert.Equal("Sotorasib", predictions.TopCandidate!.DisplayName);
+    }
+
+    [Fact]
     public void A_recommendation_version_shows_what_was_signed_by_whom_and_its_hash()
     {
         var draft = new RecommendationDraft(RecommendationKind.ClinicalTrial, null, null, "NCT01234567 — basket trial", "Rare fusion.", EvidenceLevel.EscatIC,

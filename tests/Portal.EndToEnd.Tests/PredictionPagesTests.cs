@@ -20,19 +20,36 @@ public sealed class PredictionPagesTests(PortalBrowser browser) : IClassFixture<
     [Fact]
     public async Task Clinician_sees_predictions_and_explanation_runs_a_what_if_and_gives_feedback_found_in_the_audit_panel()
     {
-        var profile = await PatientAsync(p => p.PrimaryCancer?.CancerType == CancerType.NonSmallCellLungCancer && BiomarkerDefinitions.BiomarkersOf(p).Count > 0 && p.LatestLabs.Any(l => l.Analyte == LabAnalyte.Albumin));
+        // A lung cancer patient with a driver and a first line already given: candidates, received and no-evidence groups.
+        var profile = await PatientAsync(p => p.PrimaryCancer?.CancerType == CancerType.NonSmallCellLungCancer && BiomarkerDefinitions.BiomarkersOf(p).Count > 0
+            && p.LatestLabs.Any(l => l.Analyte == LabAnalyte.Albumin) && p.TherapyLines.Any(l => l.CatalogTherapyId is not null && l.BestResponse is not null));
+        var firstLine = profile.TherapyLines.First(l => l.CatalogTherapyId is not null && l.BestResponse is not null);
         var page = await browser.SignInAsync("clinician", "clinician-demo");
         await page.GotoAsync(browser.Host.PortalUrl + "patients/" + profile.PatientId);
         await PortalBrowser.WaitForInteractiveAsync(page);
         await page.GetByRole(AriaRole.Tab, new() { Name = "Predictions" }).ClickAsync();
 
-        // Every catalog therapy, ranked, with the model version and the research-use label.
-        await Expect(page.GetByTestId("prediction-row")).ToHaveCountAsync(22, new() { Timeout = 30_000 });
+        // Candidates ranked, the therapy already received apart with its history, the rest collapsed; model version and research-use label.
+        await Expect(page.GetByTestId("prediction-row").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Expect(page.GetByTestId("prediction-model")).ToContainTextAsync("Model 1.1.0");
         await Expect(page.GetByTestId("research-use-notice").First).ToContainTextAsync("research use only");
-        var probabilities = await page.GetByTestId("prediction-probability").AllInnerTextsAsync();
+        var probabilities = await page.GetByTestId("prediction-table").GetByTestId("prediction-probability").AllInnerTextsAsync();
         var values = probabilities.Select(p => int.Parse(p.TrimEnd('%'), System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(values.OrderByDescending(v => v), values);
+        await Expect(page.Locator($"[data-testid=prediction-row][data-therapy='{firstLine.CatalogTherapyId}']")).ToHaveCountAsync(0);
+        var received = page.Locator($"[data-testid=received-row][data-therapy='{firstLine.CatalogTherapyId}']");
+        await Expect(received).ToContainTextAsync($"Line {firstLine.LineNumber}, {firstLine.StartedOn:yyyy-MM-dd} – ");
+        await Expect(received).ToContainTextAsync("best response: ");
+        await Expect(received).ToContainTextAsync("Re-challenge estimate");
+        await Expect(page.GetByTestId("no-evidence-title")).ToContainTextAsync("Not ranked:");
+        await Expect(page.GetByTestId("no-evidence-row").First).Not.ToBeVisibleAsync();
+        var shown = await page.GetByTestId("prediction-row").CountAsync() + await page.GetByTestId("received-row").CountAsync()
+            + int.Parse(System.Text.RegularExpressions.Regex.Match(await page.GetByTestId("no-evidence-title").InnerTextAsync(), @"Not ranked: (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(22, shown);
+        await Expect(page.GetByTestId("similarity-basis")).ToContainTextAsync("same cancer type and the same driver biomarkers");
+        await page.SetViewportSizeAsync(1366, 2600); // the three groups in one shot (no-evidence collapsed), clear of the sticky header
+        await PortalBrowser.ScreenshotOfAsync(page.GetByTestId("prediction-groups"), "patient-predictions-groups");
+        await page.SetViewportSizeAsync(1366, 900);
 
         // Recorded before shown: the prediction event carries the model identity and the inputs.
         var created = (await Audit.ReadForPatientAsync("Patient/" + profile.PatientId, 20)).First(e => e.Action == AuditActions.PredictionCreate);
@@ -41,6 +58,7 @@ public sealed class PredictionPagesTests(PortalBrowser browser) : IClassFixture<
         Assert.Equal(64, details["onnxSha256"]!.GetValue<string>().Length);
         Assert.NotEmpty(details["inputs"]!["sources"]!.AsArray());
         Assert.Equal(22, details["outputs"]!.AsArray().Count);
+        Assert.Equal("Received", details["outputs"]!.AsArray().Single(o => o!["therapy"]!.GetValue<string>() == firstLine.CatalogTherapyId)!["group"]!.GetValue<string>());
         await Expect(page.GetByTestId("prediction-audit-identity")).ToContainTextAsync(created.Id.ToString());
 
         // The explanation of the top therapy: waterfall, sentences, factors with their FHIR sources.
@@ -49,6 +67,8 @@ public sealed class PredictionPagesTests(PortalBrowser browser) : IClassFixture<
         await Expect(page.GetByTestId("explanation-method")).ToContainTextAsync("exact");
         await Expect(page.GetByTestId("explanation-factors")).ToContainTextAsync("Observation/");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(PortalBrowser.ScreenshotDirectory, "patient-predictions.png") });
+        await PortalBrowser.ScreenshotOfAsync(page.Locator("section[aria-labelledby=candidates-heading]"), "patient-predictions-candidates");
+        await PortalBrowser.ScreenshotOfAsync(page.GetByTestId("received-therapies"), "patient-predictions-received");
         await PortalBrowser.ScreenshotOfAsync(page.Locator("section[aria-labelledby=explanation-heading]"), "patient-explanation");
 
         var violations = await AccessibilityScan.SeriousViolationsAsync(page);
@@ -75,6 +95,14 @@ public sealed class PredictionPagesTests(PortalBrowser browser) : IClassFixture<
         Assert.Contains(deltas, d => d.Trim() != "±0");
         Assert.NotEqual(before, await page.GetByTestId("prediction-probability").AllInnerTextsAsync());
         await PortalBrowser.ScreenshotOfAsync(page.GetByTestId("prediction-table"), "patient-what-if-predictions");
+
+        // The no-evidence group opens on request: each therapy with its reason, never a published rate.
+        await page.GetByTestId("no-evidence-title").ClickAsync();
+        await Expect(page.GetByTestId("no-evidence-row").First).ToBeVisibleAsync(new() { Timeout = 5000 });
+        await Expect(page.GetByTestId("no-evidence-table")).Not.ToContainTextAsync("published");
+        await page.SetViewportSizeAsync(1366, 2600);
+        await PortalBrowser.ScreenshotOfAsync(page.GetByTestId("no-evidence-table"), "patient-predictions-no-evidence");
+        await page.SetViewportSizeAsync(1366, 900);
         await PortalBrowser.ScreenshotOfAsync(page.GetByTestId("what-if-panel"), "patient-what-if");
 
         // Feedback: disagreeing needs a reason; then it is recorded and listed in the audit panel.

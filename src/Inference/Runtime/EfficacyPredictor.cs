@@ -90,7 +90,10 @@ public sealed class EfficacyPredictor
         return Predict(profile, asOf, priorLines, undated, features);
     }
 
-    /// <summary>The <paramref name="count"/> reference (training) patients nearest to this patient in the model's embedding space.</summary>
+    /// <summary>
+    /// The <paramref name="count"/> reference (training) patients nearest to this patient in the model's embedding space,
+    /// among those of the same cancer type and driver biomarkers (<see cref="SimilarityCohort"/>).
+    /// </summary>
     public SimilarPatientsResult FindSimilarPatients(PatientProfile profile, DateOnly asOf, int priorLines, int count = 10)
     {
         ArgumentNullException.ThrowIfNull(profile);
@@ -101,13 +104,17 @@ public sealed class EfficacyPredictor
 
         var prediction = Predict(profile, asOf, priorLines);
         return prediction.Prediction is { } p
-            ? new SimilarPatientsResult(_neighbours.Nearest(p.Embedding, Math.Max(0, count)), null)
+            ? FindSimilarPatients(p.Embedding, SimilarityCohort.Of(profile), count)
             : new SimilarPatientsResult([], prediction.Problem);
     }
 
-    /// <summary>The nearest reference patients to an embedding from <see cref="EfficacyPrediction.Embedding"/>.</summary>
-    public SimilarPatientsResult FindSimilarPatients(ReadOnlySpan<float> embedding, int count = 10) =>
-        _neighbours is null ? NoReference() : new SimilarPatientsResult(_neighbours.Nearest(embedding, Math.Max(0, count)), null);
+    /// <summary>The nearest reference patients of <paramref name="cohort"/> to an embedding from <see cref="EfficacyPrediction.Embedding"/>.</summary>
+    public SimilarPatientsResult FindSimilarPatients(ReadOnlySpan<float> embedding, SimilarityCohort cohort, int count = 10)
+    {
+        ArgumentNullException.ThrowIfNull(cohort);
+        var requested = Math.Max(0, count);
+        return _neighbours is null ? NoReference() : new SimilarPatientsResult(_neighbours.Nearest(embedding, cohort, requested), null, cohort, requested);
+    }
 
     /// <summary>Calibrated probabilities for many (features, therapy) pairs, in large batches.</summary>
     public float[] ScoreCohort(IReadOnlyList<CohortPair> pairs)

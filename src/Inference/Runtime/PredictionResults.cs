@@ -80,10 +80,24 @@ public sealed record SimilarPatient(
     bool Responded,
     double Distance);
 
-/// <summary>The nearest reference patients (closest first), or the problem that prevented the search.</summary>
-public sealed record SimilarPatientsResult(IReadOnlyList<SimilarPatient> Patients, PredictionProblem? Problem)
+/// <summary>
+/// The nearest reference patients of the patient's <see cref="SimilarityCohort"/> (closest first), or the problem that
+/// prevented the search. <see cref="Basis"/> says how they were chosen; <see cref="Shortfall"/> says when fewer than
+/// <see cref="Requested"/> exist.
+/// </summary>
+public sealed record SimilarPatientsResult(IReadOnlyList<SimilarPatient> Patients, PredictionProblem? Problem, SimilarityCohort? Cohort = null, int Requested = 0)
 {
     public bool Succeeded => Problem is null;
+
+    /// <summary>How similarity is chosen, in words for the page; null when there was no search.</summary>
+    public string? Basis => Cohort is null ? null
+        : $"Only training patients with the same cancer type and the same driver biomarkers ({Cohort.Description}) are compared; among them, the nearest in the model's patient embedding come first. "
+          + "Driver biomarkers: EGFR sensitizing, ALK, ROS1, KRAS G12C, BRAF V600E, ERBB2 amplification, BRCA1/2 pathogenic, MSI-high, NTRK and ER positivity (PD-L1 and TMB are weighed by the distance, not matched).";
+
+    /// <summary>Why fewer patients than requested are shown; null when the cohort had enough.</summary>
+    public string? Shortfall => Cohort is null || Patients.Count >= Requested ? null
+        : Patients.Count == 0 ? $"No training patient shares {Cohort.Description}, so none is shown (patients of other cancers or driver groups are not substituted)."
+        : $"Only {Patients.Count} training {(Patients.Count == 1 ? "patient shares" : "patients share")} {Cohort.Description}; patients of other cancers or driver groups are not substituted.";
 }
 
 /// <summary>A (patient features, therapy) pair for cohort scoring.</summary>

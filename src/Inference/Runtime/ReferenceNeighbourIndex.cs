@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Precision.Clinical;
 using Precision.Clinical.Catalog;
+using Precision.Inference.Evidence;
 
 namespace Precision.Inference.Runtime;
 
@@ -14,6 +15,7 @@ public sealed class ReferenceNeighbourIndex
     private readonly int _width;
     private readonly ReferencePatient[] _patients;
     private readonly CancerType[] _cancerTypes;
+    private readonly IReadOnlySet<BiomarkerKind>[] _drivers;
     private readonly TherapyCatalog _catalog;
 
     public ReferenceNeighbourIndex(ReferencePopulation reference, int embeddingWidth, TherapyCatalog catalog)
@@ -24,6 +26,7 @@ public sealed class ReferenceNeighbourIndex
         _width = embeddingWidth;
         _patients = [.. reference.Neighbours?.Patients ?? []];
         _cancerTypes = [.. _patients.Select(p => Enum.Parse<CancerType>(p.CancerType))];
+        _drivers = [.. _patients.Select(p => DriverBiomarkers.Of((p.Biomarkers ?? []).Select(b => Enum.TryParse<BiomarkerKind>(b, out var kind) ? kind : BiomarkerKind.BiomarkerNegative)))];
         _embeddings = new float[_patients.Length * _width];
         for (var i = 0; i < _patients.Length; i++)
         {
@@ -46,21 +49,29 @@ public sealed class ReferenceNeighbourIndex
         return _patients.Length == 0 ? null : best;
     }
 
-    /// <summary>The <paramref name="count"/> nearest reference patients, closest first (ties by id, so the order is stable).</summary>
-    public IReadOnlyList<SimilarPatient> Nearest(ReadOnlySpan<float> embedding, int count)
+    /// <summary>
+    /// The <paramref name="count"/> nearest reference patients of <paramref name="cohort"/> (same cancer type, same driver
+    /// biomarkers), closest first (ties by id, so the order is stable). Fewer when the cohort is smaller: never padded with
+    /// patients of another cancer type or driver group.
+    /// </summary>
+    public IReadOnlyList<SimilarPatient> Nearest(ReadOnlySpan<float> embedding, SimilarityCohort cohort, int count)
     {
         RequireWidth(embedding);
+        ArgumentNullException.ThrowIfNull(cohort);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var distances = new float[_patients.Length];
+        var members = new List<(int Index, float Distance)>();
         for (var i = 0; i < _patients.Length; i++)
         {
-            distances[i] = TensorPrimitives.Distance(embedding, _embeddings.AsSpan(i * _width, _width));
+            if (cohort.Includes(_cancerTypes[i], _drivers[i]))
+            {
+                members.Add((i, TensorPrimitives.Distance(embedding, _embeddings.AsSpan(i * _width, _width))));
+            }
         }
 
-        return [.. Enumerable.Range(0, _patients.Length)
-            .OrderBy(i => distances[i]).ThenBy(i => _patients[i].Id, StringComparer.Ordinal)
+        return [.. members
+            .OrderBy(m => m.Distance).ThenBy(m => _patients[m.Index].Id, StringComparer.Ordinal)
             .Take(count)
-            .Select(i => ToSimilar(i, distances[i]))];
+            .Select(m => ToSimilar(m.Index, m.Distance))];
     }
 
     private SimilarPatient ToSimilar(int i, double distance)
@@ -76,5 +87,35 @@ public sealed class ReferenceNeighbourIndex
         {
             throw new ArgumentException($"The embedding has {embedding.Length} values; the model's has {_width}.", nameof(embedding));
         }
+    }
+}
+
+/// <summary>
+/// Who may be called similar to a patient: reference patients with the same cancer type and exactly the same driver
+/// biomarkers (<see cref="DriverBiomarkers"/>). Within it, the model's embedding distance orders them.
+/// </summary>
+public sealed record SimilarityCohort(CancerType CancerType, IReadOnlySet<BiomarkerKind> Drivers)
+{
+    /// <summary>The patient's primary cancer type (<see cref="CancerType.Other"/> without one) and driver biomarkers.</summary>
+    public static SimilarityCohort Of(PatientProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return new SimilarityCohort(profile.PrimaryCancer?.CancerType ?? CancerType.Other, DriverBiomarkers.Of(profile));
+    }
+
+    /// <summary>E.g. "non-small cell lung cancer with EGFR sensitizing".</summary>
+    public string Description
+    {
+        get
+        {
+            var cancer = CancerTypes.DisplayName(CancerType);
+            return $"{char.ToLowerInvariant(cancer[0])}{cancer[1..]} with {DriverBiomarkers.Describe(Drivers)}";
+        }
+    }
+
+    public bool Includes(CancerType cancerType, IReadOnlySet<BiomarkerKind> drivers)
+    {
+        ArgumentNullException.ThrowIfNull(drivers);
+        return cancerType == CancerType && drivers.SetEquals(Drivers);
     }
 }

@@ -88,7 +88,8 @@ public sealed record DecisionInput(string Block, int Index, string Name, string?
 }
 
 /// <summary>One recorded output. Null members were not recorded.</summary>
-public sealed record DecisionOutput(string TherapyId, string TherapyName, double Probability, double? EnsembleMean, double? IntervalLow, double? IntervalHigh);
+/// <param name="Group">Where the page showed it: Candidate, Received or NoEvidence (null in records made before the groups).</param>
+public sealed record DecisionOutput(string TherapyId, string TherapyName, double Probability, double? EnsembleMean, double? IntervalLow, double? IntervalHigh, string? Group = null);
 
 public sealed record DecisionApplicability(string Level, IReadOnlyList<string> Reasons);
 

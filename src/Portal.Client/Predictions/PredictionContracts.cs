@@ -16,12 +16,56 @@ public enum ApplicabilityLevel
 public sealed record ModelIdentity(string Version, string OnnxSha256, string ExecutionProvider, string TrainingData);
 
 /// <summary>What the therapy catalog says for this patient and therapy.</summary>
-/// <param name="Context">The matching biomarker context in words, or null for the unselected population.</param>
-public sealed record TherapyEvidence(string? Context, bool BiomarkerDefined, double PublishedResponseRate, string EvidenceLevel, string Citation);
+/// <param name="Context">The matching catalog context in words; null when none matches this patient.</param>
+/// <param name="PublishedResponseRate">The context's published rate; null when no context matches (no rate is invented).</param>
+/// <param name="Citation">The rate's source; null when no context matches.</param>
+public sealed record TherapyEvidence(string? Context, bool BiomarkerDefined, double? PublishedResponseRate, string EvidenceLevel, string? Citation);
 
-/// <summary>One therapy's predicted probability of objective response (RECIST CR/PR).</summary>
-/// <param name="Probability">Calibrated probability.</param>
+/// <summary>Where a therapy belongs (the rule is <c>Precision.Inference.Ranking.TherapyRanking</c>).</summary>
+public enum TherapyGroup
+{
+    /// <summary>Not received, with a catalog context matching the patient's cancer type, biomarkers and line: ranked.</summary>
+    Candidate,
+
+    /// <summary>Already received: the probability is a re-challenge estimate, never a candidate rank.</summary>
+    Received,
+
+    /// <summary>No catalog context for this patient: not ranked, no published rate.</summary>
+    NoEvidence,
+}
+
+/// <summary>One earlier use of a therapy: line (0 for a curative-intent course), dates and best overall response.</summary>
+public sealed record PriorTherapyUse(int LineNumber, DateOnly? StartedOn, DateOnly? EndedOn, RecistResponse? BestResponse, bool CurativeIntent)
+{
+    /// <summary>E.g. "Line 1, 2025-03-02 – 2025-06-20, best response: progressive disease".</summary>
+    public string Description
+    {
+        get
+        {
+            var what = CurativeIntent ? "Curative-intent course" : $"Line {LineNumber}";
+            var started = StartedOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "start not recorded";
+            var ended = EndedOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "ongoing or end not recorded";
+            return $"{what}, {started} – {ended}, best response: {ResponseText(BestResponse)}";
+        }
+    }
+
+    /// <summary>RECIST 1.1 best overall response in words.</summary>
+    public static string ResponseText(RecistResponse? response) => response switch
+    {
+        RecistResponse.CompleteResponse => "complete response",
+        RecistResponse.PartialResponse => "partial response",
+        RecistResponse.StableDisease => "stable disease",
+        RecistResponse.ProgressiveDisease => "progressive disease",
+        _ => "not recorded",
+    };
+}
+
+/// <summary>One therapy's predicted probability of objective response (RECIST CR/PR), with its group.</summary>
+/// <param name="Probability">Calibrated probability (for a received therapy: a re-challenge estimate).</param>
 /// <param name="EnsembleMean">Mean of the ensemble members' probabilities.</param>
+/// <param name="Rank">1-based rank among the candidates; null for received and no-evidence therapies.</param>
+/// <param name="PriorUses">Earlier uses (received therapies), oldest first.</param>
+/// <param name="NoEvidenceReason">Why no catalog context matches (no-evidence therapies).</param>
 public sealed record TherapyPrediction(
     string TherapyId,
     string DisplayName,
@@ -30,7 +74,11 @@ public sealed record TherapyPrediction(
     double EnsembleMean,
     double IntervalLow,
     double IntervalHigh,
-    TherapyEvidence Evidence);
+    TherapyEvidence Evidence,
+    TherapyGroup Group,
+    int? Rank,
+    IReadOnlyList<PriorTherapyUse> PriorUses,
+    string? NoEvidenceReason);
 
 public sealed record Applicability(ApplicabilityLevel Level, IReadOnlyList<string> Reasons);
 
@@ -46,7 +94,12 @@ public sealed record SimilarPatient(
     bool Responded,
     double Distance);
 
-/// <summary>Predictions for every catalog therapy, ranked by calibrated probability, as recorded in the audit trail.</summary>
+/// <summary>
+/// Predictions for every catalog therapy, as recorded in the audit trail. <see cref="Therapies"/> holds them all in page
+/// order — candidates by rank, then received, then no-evidence — and every page reads the groups from it.
+/// </summary>
+/// <param name="SimilarityBasis">How similar patients are chosen, in words.</param>
+/// <param name="SimilarityShortfall">Why fewer similar patients than asked for are shown; null when there were enough.</param>
 public sealed record PatientPredictions(
     string PatientId,
     DateOnly AsOf,
@@ -55,8 +108,23 @@ public sealed record PatientPredictions(
     string IntervalMethod,
     Applicability Applicability,
     IReadOnlyList<SimilarPatient> SimilarPatients,
+    string SimilarityBasis,
+    string? SimilarityShortfall,
     IReadOnlyList<string> ScenarioChanges,
-    AuditReceipt Audit);
+    AuditReceipt Audit)
+{
+    /// <summary>Therapies not yet received with catalog evidence for this patient, highest probability first.</summary>
+    public IReadOnlyList<TherapyPrediction> Candidates => [.. Therapies.Where(t => t.Group == TherapyGroup.Candidate).OrderBy(t => t.Rank)];
+
+    /// <summary>Therapies already received, with their re-challenge estimate.</summary>
+    public IReadOnlyList<TherapyPrediction> Received => [.. Therapies.Where(t => t.Group == TherapyGroup.Received)];
+
+    /// <summary>Therapies with no catalog context for this patient (not ranked).</summary>
+    public IReadOnlyList<TherapyPrediction> NoEvidence => [.. Therapies.Where(t => t.Group == TherapyGroup.NoEvidence)];
+
+    /// <summary>The top-ranked candidate; null when there is none.</summary>
+    public TherapyPrediction? TopCandidate => Candidates is [var top, ..] ? top : null;
+}
 
 /// <summary>A player of the explanation: one clinical fact (or group of facts) and the FHIR resources it comes from.</summary>
 public sealed record ExplanationFactor(string Name, IReadOnlyList<SourceReference> Sources);

@@ -101,7 +101,7 @@ internal sealed class DecisionRecordService(
             inputs,
             namesFrom,
             recorded.Sources,
-            [.. recorded.Outputs.OrderByDescending(o => o.Probability).Select(o => new DecisionOutput(o.TherapyId, TherapyName(o.TherapyId), o.Probability, o.EnsembleMean, o.IntervalLow, o.IntervalHigh))],
+            [.. recorded.Outputs.OrderByDescending(o => o.Probability).Select(o => new DecisionOutput(o.TherapyId, TherapyName(o.TherapyId), o.Probability, o.EnsembleMean, o.IntervalLow, o.IntervalHigh, o.Group))],
             recorded.ApplicabilityLevel is { } level ? new DecisionApplicability(level, recorded.ApplicabilityReasons) : null,
             related.Explanations,
             viewers,
@@ -189,7 +189,9 @@ internal sealed class DecisionRecordService(
     private DecisionSummary Summarize(AuditEvent e)
     {
         var recorded = RecordedPrediction.Parse(e.DetailsJson);
-        var top = recorded.Outputs.MaxBy(o => o.Probability);
+        // The top therapy is the top candidate the page showed; a record made before the groups has none, so its highest output.
+        var grouped = recorded.Outputs.Any(o => o.Group is not null);
+        var top = recorded.Outputs.Where(o => !grouped || o.Group == nameof(Inference.Ranking.TherapyGroup.Candidate)).MaxBy(o => o.Probability);
         return new DecisionSummary(e.Sequence, e.Id, e.OccurredUtc, KindOf(e.Action), e.PatientReference, e.Actor, recorded.ModelVersion, recorded.ExecutionProvider,
             recorded.Outputs.Count, top is null ? null : TherapyName(top.TherapyId), top?.Probability);
     }

@@ -3,8 +3,8 @@ using System.Text.Json;
 
 namespace Precision.Portal.Server.Compliance;
 
-/// <summary>One therapy's outputs as recorded; null members were not recorded.</summary>
-internal sealed record RecordedOutput(string TherapyId, double Probability, double? EnsembleMean, double? IntervalLow, double? IntervalHigh);
+/// <summary>One therapy's outputs as recorded; null members were not recorded (<paramref name="Group"/>: where the page showed it, absent in records made before the groups).</summary>
+internal sealed record RecordedOutput(string TherapyId, double Probability, double? EnsembleMean, double? IntervalLow, double? IntervalHigh, string? Group = null);
 
 /// <summary>
 /// The details of a <c>prediction.create</c> / <c>prediction.what-if</c> event as <c>PatientPredictionService</c> writes
@@ -149,7 +149,7 @@ internal sealed record RecordedPrediction(
             }
             else
             {
-                outputs.Add(new RecordedOutput(therapy, probability.Value, Number(item, "ensembleMean"), Number(item, "intervalLow"), Number(item, "intervalHigh")));
+                outputs.Add(new RecordedOutput(therapy, probability.Value, Number(item, "ensembleMean"), Number(item, "intervalLow"), Number(item, "intervalHigh"), Text(item, "group")));
             }
 
             index++;

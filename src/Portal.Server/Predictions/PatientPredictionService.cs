@@ -5,13 +5,16 @@ using Precision.Clinical.Catalog;
 using Precision.Clinical.WhatIf;
 using Precision.Inference.Explanations;
 using Precision.Inference.Features;
+using Precision.Inference.Ranking;
 using Precision.Inference.Runtime;
 using Precision.Portal.Client.Audit;
 using Precision.Portal.Client.Predictions;
 using ClientApplicability = Precision.Portal.Client.Predictions.Applicability;
 using ClientApplicabilityLevel = Precision.Portal.Client.Predictions.ApplicabilityLevel;
 using ClientSimilarPatient = Precision.Portal.Client.Predictions.SimilarPatient;
+using ClientPriorTherapyUse = Precision.Portal.Client.Predictions.PriorTherapyUse;
 using ClientTherapyExplanation = Precision.Portal.Client.Predictions.TherapyExplanation;
+using ClientTherapyGroup = Precision.Portal.Client.Predictions.TherapyGroup;
 using ClientTherapyPrediction = Precision.Portal.Client.Predictions.TherapyPrediction;
 
 namespace Precision.Portal.Server.Predictions;
@@ -63,7 +66,8 @@ internal sealed class PatientPredictionService(
             }
 
             var prediction = predictor.Predict(subject, asOf, priorLines);
-            var neighbours = prediction.Prediction is { } p ? predictor.FindSimilarPatients(p.Embedding, SimilarPatientCount) : null;
+            // Similar patients share the scored profile's cancer type and driver biomarkers (a what-if changes them).
+            var neighbours = prediction.Prediction is { } p ? predictor.FindSimilarPatients(p.Embedding, SimilarityCohort.Of(subject), SimilarPatientCount) : null;
             return (prediction, neighbours);
         }, cancellationToken).ConfigureAwait(false);
 
@@ -75,17 +79,19 @@ internal sealed class PatientPredictionService(
         }
 
         var changes = scenario?.Describe(profile) ?? [];
+        var ranking = TherapyRanking.Of(value, subject, catalog);
         var receipt = await audit.RecordAsync(new AuditEntry(action, AuditOutcome.Success, "Patient/" + profile.PatientId, "efficacy-model",
-            DecisionRecord(value, subject, changes)), cancellationToken).ConfigureAwait(false);
-        var ranked = value.Therapies.OrderByDescending(t => t.Probability).Select(Map).ToList();
+            DecisionRecord(value, ranking, subject, changes)), cancellationToken).ConfigureAwait(false);
         return PredictionOutcome.Success(new PatientPredictions(
             profile.PatientId,
             value.AsOf,
             Identity(value.Model),
-            ranked,
+            [.. ranking.All.Select(Map)],
             value.IntervalMethod,
             new ClientApplicability((ClientApplicabilityLevel)(int)value.Applicability.Level, [.. value.Applicability.Reasons.Select(r => r.Message)]),
             similar?.Patients.Select(Map).ToList() ?? [],
+            similar?.Basis ?? "Similar patients could not be searched.",
+            similar?.Problem?.Message ?? similar?.Shortfall,
             changes,
             receipt));
     }
@@ -207,9 +213,15 @@ internal sealed class PatientPredictionService(
         return (subject, asOf, priorLines);
     }
 
-    /// <summary>What compliance needs to replay this prediction: exact inputs and where they came from, outputs, model identity.</summary>
-    private static JsonObject DecisionRecord(EfficacyPrediction prediction, PatientProfile subject, IReadOnlyList<string> changes) => new()
+    /// <summary>
+    /// What compliance needs to replay this prediction: exact inputs and where they came from, outputs, model identity.
+    /// Every therapy's output is kept, in model order, with the group it was shown in (<see cref="TherapyRanking"/>).
+    /// </summary>
+    private static JsonObject DecisionRecord(EfficacyPrediction prediction, TherapyRanking ranking, PatientProfile subject, IReadOnlyList<string> changes)
     {
+        var shown = ranking.All.ToDictionary(r => r.TherapyId, StringComparer.Ordinal);
+        return new JsonObject
+        {
         ["modelVersion"] = prediction.Model.Version,
         ["onnxSha256"] = prediction.Model.OnnxSha256,
         ["featureSchemaHash"] = prediction.Model.FeatureSchemaHash,
@@ -230,13 +242,16 @@ internal sealed class PatientPredictionService(
             ["ensembleMean"] = t.EnsembleMean,
             ["intervalLow"] = t.IntervalLow,
             ["intervalHigh"] = t.IntervalHigh,
+            ["group"] = shown[t.TherapyId].Group.ToString(),
+            ["rank"] = shown[t.TherapyId].Rank,
         })]),
         ["applicability"] = new JsonObject
         {
             ["level"] = prediction.Applicability.Level.ToString(),
             ["reasons"] = new JsonArray([.. prediction.Applicability.Reasons.Select(r => (JsonNode?)r.Message)]),
         },
-    };
+        };
+    }
 
     /// <summary>Every FHIR resource (with its version when known) the profile's facts came from.</summary>
     private static IEnumerable<string> SourcesOf(PatientProfile p)
@@ -252,14 +267,24 @@ internal sealed class PatientPredictionService(
         return sources.OfType<SourceReference>().Select(s => s.ToString()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
     }
 
-    private ClientTherapyPrediction Map(Inference.Runtime.TherapyPrediction t)
+    private ClientTherapyPrediction Map(RankedTherapy ranked)
     {
+        var t = ranked.Prediction;
         var therapy = catalog.Therapy(t.TherapyId);
         var e = t.Evidence;
-        var source = e.Source.Trial is { } trial ? $"{e.Source.Citation} ({trial}{(e.Source.Year is { } y ? ", " + y.ToString(CultureInfo.InvariantCulture) : string.Empty)})" : e.Source.Citation;
-        return new ClientTherapyPrediction(t.TherapyId, therapy.DisplayName, therapy.DrugClass, t.Probability, t.EnsembleMean, t.IntervalLow, t.IntervalHigh,
-            new TherapyEvidence(e.ContextId is { } id ? catalog.Context(id).Description : null, e.ContextId is not null && e.Biomarker != BiomarkerKind.BiomarkerNegative, e.PublishedResponseRate, e.EvidenceLevel, source));
+        // No catalog context for this patient: no published rate and no source are shown (the unselected rate is not evidence here).
+        var evidence = e.ContextId is { } id
+            ? new TherapyEvidence(catalog.Context(id).Description, e.Biomarker != BiomarkerKind.BiomarkerNegative, e.PublishedResponseRate, e.EvidenceLevel, Citation(e.Source))
+            : new TherapyEvidence(null, false, null, "no catalog context for this patient", null);
+        return new ClientTherapyPrediction(t.TherapyId, therapy.DisplayName, therapy.DrugClass, t.Probability, t.EnsembleMean, t.IntervalLow, t.IntervalHigh, evidence,
+            (ClientTherapyGroup)(int)ranked.Group,
+            ranked.Rank,
+            [.. ranked.PriorUses.Select(u => new ClientPriorTherapyUse(u.LineNumber, u.StartedOn, u.EndedOn, u.BestResponse, u.CurativeIntent))],
+            ranked.NoEvidenceText);
     }
+
+    private static string Citation(CatalogSource source) =>
+        source.Trial is { } trial ? $"{source.Citation} ({trial}{(source.Year is { } y ? ", " + y.ToString(CultureInfo.InvariantCulture) : string.Empty)})" : source.Citation;
 
     private static ClientSimilarPatient Map(Inference.Runtime.SimilarPatient s) =>
         new(s.Id, CancerTypes.DisplayName(s.CancerType), s.AgeBand ?? "unknown", s.Sex ?? "unknown",

@@ -74,7 +74,7 @@ public sealed class DecisionRecordServiceTests(DecisionRecordPortal portal) : IC
             var predictions = clinician.ServiceProvider.GetRequiredService<IPatientPredictions>();
             var profile = await ProfileAsync(clinician, p => p.Variants.Count > 0);
             prediction = (await predictions.PredictAsync(profile, null)).Value!;
-            var top = prediction.Therapies[0];
+            var top = prediction.TopCandidate!;
             explained = (await predictions.ExplainAsync(profile, null, [top.TherapyId])).Value!.Audit;
             feedback = await predictions.RecordFeedbackAsync(new PredictionFeedback(profile.PatientId, top.TherapyId, prediction.Audit.EventId, true, null, "Fits the tumour board's view."));
         }
@@ -100,13 +100,15 @@ public sealed class DecisionRecordServiceTests(DecisionRecordPortal portal) : IC
             record.Inputs.Select(i => i.Value));
         Assert.Contains(record.Sources, s => s.StartsWith("Patient/" + prediction.PatientId, StringComparison.Ordinal));
         Assert.Equal(details["inputs"]!["sources"]!.AsArray().Count, record.Sources.Count);
-        Assert.Equal(prediction.Therapies.Select(t => (t.TherapyId, t.Probability)), record.Outputs.Select(o => (o.TherapyId, o.Probability)));
+        Assert.Equal(prediction.Therapies.OrderByDescending(t => t.Probability).Select(t => (t.TherapyId, t.Probability)), record.Outputs.Select(o => (o.TherapyId, o.Probability)));
+        // Every output is kept, each with the group the page showed it in.
+        Assert.Equal(prediction.Therapies.Select(t => (t.TherapyId, (string?)t.Group.ToString())).Order(), record.Outputs.Select(o => (o.TherapyId, o.Group)).Order());
         Assert.Empty(record.RecordProblems);
         Assert.Contains("research use only", record.TrainingData, StringComparison.Ordinal);
 
         var explanation = Assert.Single(record.Explanations);
         Assert.Equal(explained.Sequence, explanation.Sequence);
-        Assert.Equal(prediction.Therapies[0].TherapyId, Assert.Single(explanation.Therapies).TherapyId);
+        Assert.Equal(prediction.TopCandidate!.TherapyId, Assert.Single(explanation.Therapies).TherapyId);
         Assert.NotEmpty(explanation.Therapies[0].TopFactors);
         Assert.Contains(record.Viewers, v => v.Kind == DecisionViewKind.MadeThePrediction && v.User.Subject == "clinician-1");
         Assert.Contains(record.Viewers, v => v.Kind == DecisionViewKind.OpenedDecisionRecord && v.User.Subject == "compliance-1" && v.Sequence == record.ViewAudit.Sequence);

@@ -36,7 +36,8 @@ public sealed class PatientPredictionServiceTests : IAsyncLifetime
 
         var value = Assert.IsType<PatientPredictions>(outcome.Value);
         Assert.Equal(22, value.Therapies.Count);
-        Assert.Equal(value.Therapies.OrderByDescending(t => t.Probability).Select(t => t.TherapyId), value.Therapies.Select(t => t.TherapyId));
+        Assert.Equal(value.Candidates.OrderByDescending(t => t.Probability).Select(t => t.TherapyId), value.Candidates.Select(t => t.TherapyId));
+        Assert.Equal(value.Candidates.Concat(value.Received).Concat(value.NoEvidence).Select(t => t.TherapyId), value.Therapies.Select(t => t.TherapyId));
         Assert.All(value.Therapies, t => Assert.InRange(t.Probability, t.IntervalLow - 1e-6, t.IntervalHigh + 1e-6));
         var recorded = await EventAsync(value.Audit.EventId);
         Assert.Equal(AuditActions.PredictionCreate, recorded.Action);
@@ -45,9 +46,11 @@ public sealed class PatientPredictionServiceTests : IAsyncLifetime
         Assert.Equal(value.Model.Version, details["modelVersion"]!.GetValue<string>());
         Assert.Equal(value.Model.OnnxSha256, details["onnxSha256"]!.GetValue<string>());
         Assert.Contains(details["inputs"]!["sources"]!.AsArray(), s => s!.GetValue<string>().StartsWith("Patient/", StringComparison.Ordinal));
-        var top = value.Therapies[0];
+        var top = value.TopCandidate!;
         var output = details["outputs"]!.AsArray().Single(o => o!["therapy"]!.GetValue<string>() == top.TherapyId)!;
         Assert.Equal(top.Probability, output["probability"]!.GetValue<double>(), 6);
+        Assert.Equal("Candidate", output["group"]!.GetValue<string>());
+        Assert.Equal(1, output["rank"]!.GetValue<int>());
 
         var explanation = Assert.IsType<PatientExplanation>((await predictions.ExplainAsync(profile, null, [top.TherapyId])).Value);
         var explained = Assert.Single(explanation.Therapies);
@@ -57,6 +60,34 @@ public sealed class PatientPredictionServiceTests : IAsyncLifetime
         Assert.Equal(explained.Prediction - explained.Baseline, explained.Contributions.Sum(), 4);
         Assert.Contains(explanation.Factors, f => f.Sources.Count > 0);
         Assert.Equal(AuditActions.PredictionExplain, (await EventAsync(explanation.Audit.EventId)).Action);
+    }
+
+    [Fact]
+    public async Task A_therapy_already_received_is_shown_as_received_never_as_a_candidate_and_therapies_without_evidence_carry_no_published_rate()
+    {
+        await using var scope = ClinicianScope();
+        var predictions = scope.ServiceProvider.GetRequiredService<IPatientPredictions>();
+        var profile = await ProfileAsync(scope, p => p.TherapyLines.Any(l => l.CatalogTherapyId is not null && l.StartedOn is not null && l.BestResponse is not null));
+        var line = profile.TherapyLines.First(l => l.CatalogTherapyId is not null && l.StartedOn is not null && l.BestResponse is not null);
+
+        var value = (await predictions.PredictAsync(profile, null)).Value!;
+
+        Assert.DoesNotContain(value.Candidates, t => t.TherapyId == line.CatalogTherapyId);
+        var received = Assert.Single(value.Received, t => t.TherapyId == line.CatalogTherapyId);
+        Assert.Contains(received.PriorUses, u => u.LineNumber == line.LineNumber && u.StartedOn == line.StartedOn && u.BestResponse == line.BestResponse);
+        Assert.All(value.Candidates, t => Assert.NotNull(t.Evidence.PublishedResponseRate));
+        Assert.All(value.NoEvidence, t =>
+        {
+            Assert.Null(t.Evidence.PublishedResponseRate);
+            Assert.False(string.IsNullOrWhiteSpace(t.NoEvidenceReason));
+        });
+        var cancer = CancerTypes.DisplayName(profile.PrimaryCancer!.CancerType);
+        Assert.All(value.SimilarPatients, p => Assert.Equal(cancer, p.CancerType));
+        Assert.Contains("same cancer type and the same driver biomarkers", value.SimilarityBasis, StringComparison.Ordinal);
+        // The decision record keeps every output, each with the group the page showed it in.
+        var outputs = JsonNode.Parse((await EventAsync(value.Audit.EventId)).DetailsJson!)!["outputs"]!.AsArray();
+        Assert.Equal(22, outputs.Count);
+        Assert.Equal("Received", outputs.Single(o => o!["therapy"]!.GetValue<string>() == line.CatalogTherapyId)!["group"]!.GetValue<string>());
     }
 
     [Fact]

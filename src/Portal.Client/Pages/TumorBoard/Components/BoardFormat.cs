@@ -12,6 +12,15 @@ public static class BoardFormat
     public static string Interval(double low, double high) =>
         (low * 100).ToString("0", CultureInfo.InvariantCulture) + "–" + (high * 100).ToString("0", CultureInfo.InvariantCulture) + "%";
 
+    /// <summary>The catalog evidence for a therapy, e.g. "FDA approved (level 1) · 37% published (KRAS G12C NSCLC)"; never a rate where no context matches.</summary>
+    public static string Evidence(Precision.Portal.Client.Predictions.TherapyEvidence evidence)
+    {
+        ArgumentNullException.ThrowIfNull(evidence);
+        return evidence.PublishedResponseRate is { } published
+            ? evidence.EvidenceLevel + " · " + Percent(published) + " published" + (evidence.Context is { } c ? " (" + c + ")" : string.Empty)
+            : "No catalog context for this patient";
+    }
+
     public static string Status(Precision.Portal.Client.TumorBoards.BoardCaseStatus status) => status switch
     {
         Precision.Portal.Client.TumorBoards.BoardCaseStatus.AwaitingDiscussion => "Awaiting discussion",
