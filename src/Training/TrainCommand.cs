@@ -63,24 +63,35 @@ internal static class TrainCommand
                 $"{dataset.Examples.Count} examples: train {counts.GetValueOrDefault(DataSplit.Train)}, validation {counts.GetValueOrDefault(DataSplit.Validation)}, test {counts.GetValueOrDefault(DataSplit.Test)}; feature schema {dataset.Featurizer.Schema.Hash[..12]}"));
             using var ensemble = EnsembleTrainer.Train(dataset, options, new Progress(stdout));
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"temperature {ensemble.Temperature:0.000} (fitted on validation)"));
-            var report = ModelEvaluation.Run(ensemble, dataset);
-            stdout.WriteLine("held-out test patients:");
-            foreach (var metrics in report.Overall)
+            // The evaluation scores the written model.onnx in ONNX Runtime, as evaluate and the portal do.
+            var evaluation = ModelArtifacts.Write(output, version, DateOnly.FromDateTime(DateTime.UtcNow), ensemble, dataset, cohort, options);
+            var test = evaluation.Cohorts[0];
+            stdout.WriteLine($"held-out test patients ({test.Patients} patients, {test.Examples} rows; ONNX SHA-256 {evaluation.OnnxSha256[..12]}…):");
+            foreach (var metrics in test.Predictors)
             {
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {metrics.Predictor,-48} AUROC {metrics.Auroc:0.000}  AUPRC {metrics.AveragePrecision:0.000}  Brier {metrics.Brier:0.000}  ECE {metrics.ExpectedCalibrationError:0.000}  (n={metrics.Examples})"));
+                    $"  {metrics.Name,-52} AUROC {EvaluationMarkdown.F(metrics.Auroc)}  AUPRC {EvaluationMarkdown.F(metrics.AveragePrecision)}  Brier {EvaluationMarkdown.F(metrics.Brier)}  ECE {EvaluationMarkdown.F(metrics.ExpectedCalibrationError)}  (n={metrics.Examples})"));
             }
 
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"against the truth: MAE {report.Truth.MeanAbsoluteErrorToTruth:0.000}, calibration error {report.Truth.CalibrationErrorToTruth:0.000}, mean per-patient rank correlation {report.Truth.MeanPatientRankCorrelation:0.000} ({report.Truth.PatientsRanked} patients)"));
-            var outside = report.Truth.BiomarkerGroups.Where(g => Math.Abs(g.DifferencePoints) > 5).ToList();
-            var outsideText = string.Join(", ", outside.Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.ContextId}/{g.TherapyId} {g.DifferencePoints:+0.0;-0.0}")));
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"biomarker groups within ±5 points of the encoded (published) rate: {report.Truth.BiomarkerGroups.Count - outside.Count} of {report.Truth.BiomarkerGroups.Count}{(outside.Count == 0 ? string.Empty : "; outside: " + outsideText)}; of the group's mean true probability: {report.Truth.BiomarkerGroups.Count(g => Math.Abs(g.DifferenceFromTruthPoints) <= 5)} of {report.Truth.BiomarkerGroups.Count}"));
+            stdout.WriteLine(EvaluationMarkdown.ComparisonWithTrees(test).Replace("**", string.Empty, StringComparison.Ordinal));
+            if (test.Predictors[0].Truth is { } truth)
+            {
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"against the truth (first line, {truth.Pairs} patient × therapy pairs): MAE {EvaluationMarkdown.F(truth.MeanAbsoluteErrorToTruth)}, calibration error {EvaluationMarkdown.F(truth.CalibrationErrorToTruth)}, mean per-patient rank correlation {EvaluationMarkdown.F(truth.MeanPatientRankCorrelation)} ({truth.PatientsRanked} patients)"));
+                var outside = truth.BiomarkerGroups.Where(g => Math.Abs(g.DifferencePoints) > 5).ToList();
+                var outsideText = string.Join(", ", outside.Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.ContextId}/{g.TherapyId} {g.DifferencePoints:+0.0;-0.0}")));
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"biomarker groups within ±5 points of the encoded (published) rate: {truth.BiomarkerGroups.Count - outside.Count} of {truth.BiomarkerGroups.Count}{(outside.Count == 0 ? string.Empty : "; outside: " + outsideText)}; of the group's mean true probability: {truth.BiomarkerGroups.Count(g => Math.Abs(g.DifferenceFromTruthPoints) <= 5)} of {truth.BiomarkerGroups.Count}"));
+            }
+
+            foreach (var note in test.Notes)
+            {
+                stdout.WriteLine("note: " + note);
+            }
+
             if (output is not null)
             {
-                var written = ModelArtifacts.Write(output, version, DateOnly.FromDateTime(DateTime.UtcNow), ensemble, dataset, report, cohort);
-                stdout.WriteLine($"model {version} written to {written} (model.onnx, manifest.json, reference-population.json, model-card.md, calibration.svg)");
+                stdout.WriteLine($"model {version} written to {output} (model.onnx, manifest.json, reference-population.json, evaluation.json, evaluation.md, model-card.md, calibration.svg)");
             }
 
             return 0;

@@ -14,7 +14,15 @@ internal static class TrainingCli
           precision-train train --cohort DIR [--members N] [--epochs N] [--seed S] [--out DIR] [--version X.Y.Z]
               Trains the efficacy ensemble on a generated cohort (precision-cohort output), shows each epoch, and
               compares the calibrated ensemble with the catalog rule lookup, logistic regression and the oracle on the
-              held-out test patients; with --out, writes model.onnx, manifest.json, model-card.md and calibration.svg.
+              held-out test patients; with --out, writes model.onnx, manifest.json, model-card.md, calibration.svg and
+              evaluation.json/.md (the evaluation below, run on the written model.onnx).
+
+          precision-train evaluate --model DIR --cohort DIR [--training-cohort DIR] [--out DIR]
+              Scores a model version folder (e.g. models/efficacy/1.1.0) as the portal serves it (registry checks, ONNX
+              Runtime, CPU) on a cohort: its test split when it is the model's training cohort (manifest cohort seed and
+              SHA-256), every patient otherwise. Compares it with the rule lookup, logistic regression and LightGBM (fitted
+              on the training cohort's train split: give --training-cohort for another cohort) and the oracle; writes
+              evaluation.json and evaluation.md to --out, or prints the Markdown.
 
           --steps N     Adam steps (default 60)
           --seed S      integer seed of weights and data (default 20261128)
@@ -32,6 +40,11 @@ internal static class TrainingCli
         if (args[0] == "train")
         {
             return TrainCommand.Run(args[1..], stdout, stderr);
+        }
+
+        if (args[0] == "evaluate")
+        {
+            return EvaluateCommand.Run(args[1..], stdout, stderr);
         }
 
         if (args[0] != "check")

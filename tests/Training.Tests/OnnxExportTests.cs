@@ -75,11 +75,11 @@ public sealed class OnnxExportTests : IDisposable
     {
         new CohortGenerator(_catalog).Generate(new CohortOptions { PatientCount = 800, Seed = 23, WriteBundles = false }, _directory);
         var dataset = await CohortDataset.LoadAsync(_directory, _catalog, splitSeed: 3);
-        using var ensemble = EnsembleTrainer.Train(dataset, new EnsembleTrainingOptions { Members = 2, Epochs = 3, Seed = 9 });
-        var report = Evaluation.ModelEvaluation.Run(ensemble, dataset);
+        var options = new EnsembleTrainingOptions { Members = 2, Epochs = 3, Seed = 9 };
+        using var ensemble = EnsembleTrainer.Train(dataset, options);
         var output = Path.Combine(_directory, "model");
 
-        Evaluation.ModelArtifacts.Write(output, "0.0.1", new DateOnly(2026, 11, 28), ensemble, dataset, report, _directory);
+        var evaluation = Evaluation.ModelArtifacts.Write(output, "0.0.1", new DateOnly(2026, 11, 28), ensemble, dataset, _directory, options);
 
         var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "manifest.json")))!;
         Assert.Equal(dataset.Featurizer.Schema.Hash, manifest["featureSchema"]!["hash"]!.GetValue<string>());
@@ -101,8 +101,12 @@ public sealed class OnnxExportTests : IDisposable
         var percentiles = reference["neighbours"]!["nearestDistancePercentiles"]!;
         Assert.True(percentiles["p99"]!.GetValue<double>() >= percentiles["p50"]!.GetValue<double>());
         Assert.Equal(23, manifest["cohort"]!["seed"]!.GetValue<long>());
+        Assert.Equal(3, manifest["training"]!["splitSeed"]!.GetValue<long>());
+        Assert.Equal(onnxHash, evaluation.OnnxSha256);
+        Assert.Equal(onnxHash, Inference.Evaluation.ModelEvaluationDocument.Read(Path.Combine(output, "evaluation.json")).OnnxSha256);
+        Assert.StartsWith("Efficacy ensemble", manifest["metrics"]!["Overall"]![0]!["Predictor"]!.GetValue<string>(), StringComparison.Ordinal);
         var card = File.ReadAllText(Path.Combine(output, "model-card.md"));
-        foreach (var section in new[] { "## Intended use", "not** a medical device", "## Calibration", "## Subgroups", "### Sex", "### Race", "## Limitations", "## Ethical considerations", "Oracle" })
+        foreach (var section in new[] { "## Intended use", "not** a medical device", "## Calibration", "## Subgroups", "### Sex", "### Race", "## Limitations", "## Ethical considerations", "Oracle", "LightGBM", "Oracle AUROC" })
         {
             Assert.Contains(section, card, StringComparison.Ordinal);
         }

@@ -16,12 +16,16 @@ public sealed record LabelledExample(ResponseExample Example, PatientProfile Pro
 /// </summary>
 public sealed class CohortDataset
 {
-    private CohortDataset(IReadOnlyList<LabelledExample> examples, TherapyCatalog catalog, PatientFeaturizer featurizer, IReadOnlyDictionary<(string PatientId, string TherapyId), double> truth)
+    private CohortDataset(IReadOnlyList<LabelledExample> examples, TherapyCatalog catalog, PatientFeaturizer featurizer, CohortTruth truth, CohortIdentity identity, long splitSeed)
     {
         Examples = examples;
         Catalog = catalog;
         Featurizer = featurizer;
-        Truth = truth;
+        Truth = truth.AtLine;
+        FirstLineTruth = truth.FirstLine;
+        FirstLineTruthColumn = truth.FirstLineColumn;
+        Identity = identity;
+        SplitSeed = splitSeed;
     }
 
     public IReadOnlyList<LabelledExample> Examples { get; }
@@ -30,8 +34,26 @@ public sealed class CohortDataset
 
     public PatientFeaturizer Featurizer { get; }
 
-    /// <summary>True response probability of every catalog therapy for every patient (from the generator's truth file).</summary>
+    /// <summary>
+    /// True response probability of every catalog therapy for every patient (the truth file's <c>true_probability</c>, or
+    /// <c>p_true</c> in older cohorts): at the line the therapy was given, else at first line. The oracle for observed rows.
+    /// </summary>
     public IReadOnlyDictionary<(string PatientId, string TherapyId), double> Truth { get; }
+
+    /// <summary>
+    /// True probability of every catalog therapy at the start of the patient's first line (<c>first_line_probability</c>);
+    /// the same as <see cref="Truth"/> when the truth file lacks that column (see <see cref="FirstLineTruthColumn"/>).
+    /// </summary>
+    public IReadOnlyDictionary<(string PatientId, string TherapyId), double> FirstLineTruth { get; }
+
+    /// <summary>The column <see cref="FirstLineTruth"/> was read from; null when the cohort has no truth file.</summary>
+    public string? FirstLineTruthColumn { get; }
+
+    /// <summary>Seed, size and manifest hash of the cohort (how a model's training cohort is recognised).</summary>
+    public CohortIdentity Identity { get; }
+
+    /// <summary>The seed of the patient split (<see cref="PatientSplit"/>) behind each example's <see cref="LabelledExample.Split"/>.</summary>
+    public long SplitSeed { get; }
 
     public static async Task<CohortDataset> LoadAsync(string cohortDirectory, TherapyCatalog catalog, long splitSeed, CancellationToken cancellationToken = default)
     {
@@ -43,6 +65,7 @@ public sealed class CohortDataset
         }
 
         CheckCatalogVersion(cohortDirectory, catalog);
+        var identity = CohortIdentity.Read(cohortDirectory);
         var source = new NdjsonPatientSource(ndjson, NullLogger<NdjsonPatientSource>.Instance);
         var mapper = new PatientProfileMapper(new CatalogTherapyResolver(catalog));
         var featurizer = new PatientFeaturizer(catalog);
@@ -59,7 +82,7 @@ public sealed class CohortDataset
                 foreach (var example in ResponseExamples.From(profile, featurizer))
                 {
                     examples.Add(new LabelledExample(example, profile, split.Of(profile.PatientId),
-                        truth.TryGetValue((profile.PatientId, example.TherapyId), out var p) ? p : null));
+                        truth.AtLine.TryGetValue((profile.PatientId, example.TherapyId), out var p) ? p : null));
                 }
             }
         }
@@ -74,7 +97,7 @@ public sealed class CohortDataset
             throw new InvalidDataException($"The cohort at {cohortDirectory} has no assessed catalog-therapy lines to learn from.");
         }
 
-        return new CohortDataset(examples, catalog, featurizer, truth);
+        return new CohortDataset(examples, catalog, featurizer, truth, identity, splitSeed);
     }
 
     /// <summary>A cohort made with another catalog labels therapies the featurizer would encode differently: refuse it.</summary>
@@ -102,25 +125,82 @@ public sealed class CohortDataset
         }
     }
 
-    private static Dictionary<(string, string), double> ReadTruth(string path)
+    /// <summary>The columns the truth probability has had: <c>p_true</c> until the first-line column was added, then <c>true_probability</c>.</summary>
+    private static readonly string[] AtLineColumns = ["true_probability", "p_true"];
+
+    private const string FirstLineColumn = "first_line_probability";
+
+    private sealed record CohortTruth(Dictionary<(string, string), double> AtLine, Dictionary<(string, string), double> FirstLine, string? FirstLineColumn);
+
+    /// <summary>Reads the truth file by its header names, so added or reordered columns do not shift what is read.</summary>
+    private static CohortTruth ReadTruth(string path)
     {
-        var truth = new Dictionary<(string, string), double>();
+        var atLine = new Dictionary<(string, string), double>();
+        var firstLine = new Dictionary<(string, string), double>();
         if (!File.Exists(path))
         {
-            return truth;
+            return new CohortTruth(atLine, firstLine, null);
         }
 
-        foreach (var line in File.ReadLines(path).Skip(1))
+        using var lines = File.ReadLines(path).GetEnumerator();
+        if (!lines.MoveNext())
         {
+            throw new InvalidDataException($"The truth file {path} is empty. Regenerate the cohort.");
+        }
+
+        var header = lines.Current.Split(',').Select(h => h.Trim()).ToList();
+        int patient = header.IndexOf("patient_id"), therapy = header.IndexOf("therapy_id");
+        var probability = AtLineColumns.Select(c => header.IndexOf(c)).FirstOrDefault(i => i >= 0, -1);
+        var first = header.IndexOf(FirstLineColumn);
+        if (patient < 0 || therapy < 0 || probability < 0)
+        {
+            throw new InvalidDataException($"The truth file {path} has no patient_id, therapy_id and true_probability (or p_true) columns (header: '{lines.Current}'). Regenerate the cohort.");
+        }
+
+        while (lines.MoveNext())
+        {
+            var line = lines.Current;
             var fields = line.Split(',');
-            if (fields.Length < 4 || !double.TryParse(fields[3], NumberStyles.Float, CultureInfo.InvariantCulture, out var p) || p is < 0 or > 1)
+            if (fields.Length != header.Count
+                || !TryProbability(fields[probability], out var p)
+                || (first >= 0 && !TryProbability(fields[first], out _)))
             {
                 throw new InvalidDataException($"The truth file {path} has an unreadable line: '{line}'. Regenerate the cohort.");
             }
 
-            truth[(fields[0], fields[1])] = p;
+            var key = (fields[patient], fields[therapy]);
+            atLine[key] = p;
+            firstLine[key] = first >= 0 && TryProbability(fields[first], out var f) ? f : p;
         }
 
-        return truth;
+        return new CohortTruth(atLine, firstLine, first >= 0 ? FirstLineColumn : header[probability]);
+    }
+
+    private static bool TryProbability(string text, out double p) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out p) && p is >= 0 and <= 1;
+}
+
+/// <summary>What identifies a generated cohort: its seed and size, and the SHA-256 of its manifest.json (which hashes every file).</summary>
+public sealed record CohortIdentity(string Directory, long? Seed, int? PatientCount, string? ManifestSha256)
+{
+    public static CohortIdentity Read(string cohortDirectory)
+    {
+        var path = Path.Combine(cohortDirectory, "manifest.json");
+        if (!File.Exists(path))
+        {
+            return new CohortIdentity(cohortDirectory, null, null, null);
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        try
+        {
+            var manifest = System.Text.Json.Nodes.JsonNode.Parse(bytes);
+            return new CohortIdentity(cohortDirectory, manifest?["seed"]?.GetValue<long>(), manifest?["patientCount"]?.GetValue<int>(),
+                Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"The cohort manifest {path} is not valid ({e.Message}); regenerate the cohort.", e);
+        }
     }
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Precision.Inference.Evaluation;
 using Precision.Training.Data;
 using Precision.Training.Model;
 
@@ -10,18 +11,71 @@ namespace Precision.Training.Evaluation;
 
 /// <summary>
 /// Writes what the portal will serve for one model version: <c>model.onnx</c>, <c>manifest.json</c> (identity, inputs,
-/// outputs, hashes, calibration, metrics), <c>reference-population.json</c> and <c>model-card.md</c> with <c>calibration.svg</c>.
+/// outputs, hashes, calibration, training split, metrics), <c>reference-population.json</c>, and — from the evaluation of
+/// that very model.onnx in ONNX Runtime (<see cref="EvaluationRun"/>) — <c>evaluation.json</c>, <c>evaluation.md</c>,
+/// <c>model-card.md</c> and <c>calibration.svg</c>.
 /// </summary>
 public static class ModelArtifacts
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static string Write(string directory, string version, DateOnly date, TrainedEnsemble ensemble, CohortDataset dataset, ModelEvaluationReport report, string cohortDirectory)
+    /// <summary>
+    /// Writes the artifacts to <paramref name="directory"/> (or only evaluates, when it is null) and returns the evaluation.
+    /// The model is first written to a folder named after its version, verified by the portal's registry and scored from
+    /// there, so the reported numbers are those of the bytes written.
+    /// </summary>
+    public static ModelEvaluationDocument Write(string? directory, string version, DateOnly date, TrainedEnsemble ensemble, CohortDataset dataset, string cohortDirectory, EnsembleTrainingOptions options)
     {
         ArgumentNullException.ThrowIfNull(ensemble);
         ArgumentNullException.ThrowIfNull(dataset);
-        ArgumentNullException.ThrowIfNull(report);
-        Directory.CreateDirectory(directory);
+        ArgumentNullException.ThrowIfNull(options);
+        var staging = Path.Combine(Path.GetTempPath(), "precision-train-" + Guid.NewGuid().ToString("N"));
+        var folder = Path.Combine(staging, version);
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var manifest = WriteModel(folder, version, date, ensemble, dataset, cohortDirectory, options);
+            ModelEvaluationDocument document;
+            using (var served = ServedModelPredictor.Open(folder, dataset.Featurizer, new Inference.Evidence.CatalogEvidence(dataset.Catalog)))
+            {
+                document = EvaluationRun.Run(served, dataset, trainingCohort: null, date, isTrainingCohort: true);
+            }
+
+            var test = document.Cohorts[0];
+            manifest["evaluation"] = new JsonObject { ["file"] = ModelEvaluationDocument.FileName, ["cohort"] = test.Name };
+            manifest["metrics"] = JsonSerializer.SerializeToNode(new
+            {
+                Overall = test.Predictors.Select(p => new { Predictor = p.Name, p.Examples, p.Auroc, p.AveragePrecision, p.Brier, p.ExpectedCalibrationError }),
+                test.Predictors[0].Truth?.MeanAbsoluteErrorToTruth,
+                test.Predictors[0].Truth?.CalibrationErrorToTruth,
+                test.Predictors[0].Truth?.MeanPatientRankCorrelation,
+            });
+            File.WriteAllText(Path.Combine(folder, "manifest.json"), manifest.ToJsonString(Indented) + "\n");
+            File.WriteAllText(Path.Combine(folder, ModelEvaluationDocument.FileName), document.ToJson() + "\n");
+            File.WriteAllText(Path.Combine(folder, ModelEvaluationDocument.MarkdownFileName), EvaluationMarkdown.Render(document));
+            File.WriteAllText(Path.Combine(folder, "calibration.svg"), CalibrationSvg(test.Calibration));
+            var cohortManifestPath = Path.Combine(cohortDirectory, "manifest.json");
+            var cohortManifest = File.Exists(cohortManifestPath) ? JsonNode.Parse(File.ReadAllText(cohortManifestPath)) : null;
+            File.WriteAllText(Path.Combine(folder, "model-card.md"), ModelCard.Render(version, date, ensemble, dataset, document, cohortManifest));
+            if (directory is not null)
+            {
+                Directory.CreateDirectory(directory);
+                foreach (var file in Directory.EnumerateFiles(folder))
+                {
+                    File.Copy(file, Path.Combine(directory, Path.GetFileName(file)), overwrite: true);
+                }
+            }
+
+            return document;
+        }
+        finally
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    private static JsonObject WriteModel(string directory, string version, DateOnly date, TrainedEnsemble ensemble, CohortDataset dataset, string cohortDirectory, EnsembleTrainingOptions options)
+    {
         var schema = dataset.Featurizer.Schema;
         var onnx = OnnxExport.ToOnnx(ensemble, schema.Clinical.Count, schema.Genomic.Count, schema.TherapyIds.Count, version);
         File.WriteAllBytes(Path.Combine(directory, "model.onnx"), onnx);
@@ -41,6 +95,14 @@ public static class ModelArtifacts
                 ["patientCount"] = cohortManifest?["patientCount"]?.GetValue<int>(),
                 ["generatorVersion"] = cohortManifest?["generatorVersion"]?.GetValue<string>(),
                 ["manifestSha256"] = File.Exists(cohortManifestPath) ? Sha256(File.ReadAllBytes(cohortManifestPath)) : null,
+            },
+            // The patient split (PatientSplit) seed: evaluate needs it to find the same held-out test patients.
+            ["training"] = new JsonObject
+            {
+                ["splitSeed"] = dataset.SplitSeed,
+                ["seed"] = options.Seed,
+                ["members"] = options.Members,
+                ["maxEpochs"] = options.Epochs,
             },
             ["featureSchema"] = new JsonObject
             {
@@ -64,12 +126,9 @@ public static class ModelArtifacts
             ["catalogPrior"] = "the network adds its output to the logit of the catalog's published response rate of the best matching biomarker context (computed in the graph from the inputs)",
             ["ensembleMembers"] = ensemble.Members.Count,
             ["calibration"] = new JsonObject { ["method"] = "temperature scaling of the mean member logit, fitted on the validation split; member_probabilities use the same temperature", ["temperature"] = Math.Round(ensemble.Temperature, 6) },
-            ["metrics"] = JsonSerializer.SerializeToNode(new { report.Overall, report.Truth.MeanAbsoluteErrorToTruth, report.Truth.CalibrationErrorToTruth, report.Truth.MeanPatientRankCorrelation }),
         };
         File.WriteAllText(Path.Combine(directory, "manifest.json"), manifest.ToJsonString(Indented) + "\n");
-        File.WriteAllText(Path.Combine(directory, "calibration.svg"), CalibrationSvg(report));
-        File.WriteAllText(Path.Combine(directory, "model-card.md"), ModelCard.Render(version, date, ensemble, dataset, report, cohortManifest));
-        return directory;
+        return manifest;
     }
 
     private static JsonObject Tensor(string name, int? width) => new()
@@ -82,7 +141,7 @@ public static class ModelArtifacts
     private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     /// <summary>A reliability diagram as SVG: predicted vs observed response per decile, with the diagonal.</summary>
-    private static string CalibrationSvg(ModelEvaluationReport report)
+    private static string CalibrationSvg(IReadOnlyList<CalibrationBin> calibration)
     {
         const int size = 320, margin = 40;
         var plot = size - (2 * margin);
@@ -100,9 +159,9 @@ public static class ModelArtifacts
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{margin - 6}\" y=\"{Y(tick)}\" text-anchor=\"end\" dominant-baseline=\"middle\">{label}</text>\n");
         }
 
-        var points = report.Calibration.Where(b => b.Count > 0).Select(b => $"{X(b.MeanPredicted)},{Y(b.ObservedRate)}");
+        var points = calibration.Where(b => b.Count > 0).Select(b => $"{X(b.MeanPredicted)},{Y(b.ObservedRate)}");
         svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"#0072B2\" stroke-width=\"2\" points=\"{string.Join(' ', points)}\"/>\n");
-        foreach (var bin in report.Calibration.Where(b => b.Count > 0))
+        foreach (var bin in calibration.Where(b => b.Count > 0))
         {
             svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{X(bin.MeanPredicted)}\" cy=\"{Y(bin.ObservedRate)}\" r=\"3.5\" fill=\"#0072B2\"><title>{bin.Count} examples</title></circle>\n");
         }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Precision.Inference.Evaluation;
 using Precision.Training.Data;
 using Precision.Training.Model;
 
@@ -9,10 +10,10 @@ namespace Precision.Training.Evaluation;
 /// <summary>The model card a compliance officer reads: what the model is for, what it was trained on, how good it is and where it is not.</summary>
 internal static class ModelCard
 {
-    public static string Render(string version, DateOnly date, TrainedEnsemble ensemble, CohortDataset dataset, ModelEvaluationReport report, JsonNode? cohortManifest)
+    public static string Render(string version, DateOnly date, TrainedEnsemble ensemble, CohortDataset dataset, ModelEvaluationDocument evaluation, JsonNode? cohortManifest)
     {
         var c = CultureInfo.InvariantCulture;
-        string F(double? v, string format = "0.000") => v is { } x && double.IsFinite(x) ? x.ToString(format, c) : "—";
+        var test = evaluation.Cohorts[0];
         var card = new StringBuilder();
         var splits = dataset.Examples.GroupBy(e => e.Split).ToDictionary(g => g.Key, g => g.Count());
         card.AppendLine(c, $"# Model card — treatment-efficacy ensemble {version}");
@@ -29,60 +30,33 @@ internal static class ModelCard
         card.AppendLine("A deep ensemble of small networks: a genomic encoder and a clinical encoder form a patient embedding; the candidate therapy is embedded and combined with it (including an element-wise product), and a head gives a correction that is added to the logit of the catalog's published response rate for the patient's best matching biomarker context (the *catalog prior*, computed inside the graph from the same inputs). The network therefore learns how a patient departs from the published evidence — performance status, labs, line of therapy, other biomarkers — and a rare biomarker–therapy pair starts from its published rate rather than from the handful of patients who received it. Because the synthetic truth is built on the same catalog, this prior is unusually well matched here; on real data it would be the evidence base the model is checked against. Members differ by random seed. The mean logit is divided by a temperature fitted on the validation split (calibration); the members' spread gives the uncertainty interval.");
         card.AppendLine();
         card.AppendLine("## Performance on held-out patients");
-        card.AppendLine("| Predictor | AUROC | AUPRC | Brier | ECE (10 bins) |");
-        card.AppendLine("|---|---:|---:|---:|---:|");
-        foreach (var m in report.Overall)
-        {
-            card.AppendLine(c, $"| {m.Predictor} | {F(m.Auroc)} | {F(m.AveragePrecision)} | {F(m.Brier)} | {F(m.ExpectedCalibrationError)} |");
-        }
-
+        card.AppendLine(c, $"From `{ModelEvaluationDocument.FileName}` (the same numbers, with per-therapy reliability bins for every predictor): the written model.onnx scored by {evaluation.ScoredWith}, on {test.Patients:N0} test patients ({test.Examples:N0} rows).");
         card.AppendLine();
-        card.AppendLine("The oracle uses the generator's true probabilities: the best any model could do on these outcomes. The biomarker-rule lookup predicts the published response rate of the best matching catalog context; logistic regression uses the same inputs as the model.");
+        EvaluationMarkdown.AppendOverall(card, test);
+        card.AppendLine();
+        card.AppendLine("The oracle uses the generator's true probabilities: the best any model could do on these outcomes. The biomarker-rule lookup predicts the published response rate of the best matching catalog context; logistic regression and LightGBM use the same inputs as the model and learned from the same training split.");
+        card.AppendLine();
+        card.AppendLine(EvaluationMarkdown.ComparisonWithTrees(test));
         card.AppendLine();
         card.AppendLine("## Calibration");
         card.AppendLine("![Reliability diagram](calibration.svg)");
         card.AppendLine();
-        card.AppendLine("| Predicted | n | Mean predicted | Observed |");
-        card.AppendLine("|---|---:|---:|---:|");
-        foreach (var bin in report.Calibration.Where(b => b.Count > 0))
-        {
-            card.AppendLine(c, $"| {bin.Lower:0.0}–{bin.Upper:0.0} | {bin.Count} | {F(bin.MeanPredicted)} | {F(bin.ObservedRate)} |");
-        }
-
+        EvaluationMarkdown.AppendCalibration(card, test);
+        card.AppendLine();
+        card.AppendLine("## Per therapy received");
+        EvaluationMarkdown.AppendPerTherapy(card, test);
         card.AppendLine();
         card.AppendLine("## Against the true probabilities (synthetic data only)");
-        card.AppendLine(c, $"Mean absolute error to the true probability of the therapy received: {F(report.Truth.MeanAbsoluteErrorToTruth)}. Calibration error against the truth: {F(report.Truth.CalibrationErrorToTruth)}. Mean per-patient Spearman correlation between predicted and true response across all {dataset.Featurizer.Schema.TherapyIds.Count} catalog therapies (as at the start of first line): {F(report.Truth.MeanPatientRankCorrelation)} over {report.Truth.PatientsRanked} patients.");
-        card.AppendLine();
-        card.AppendLine("Predicted vs encoded response rate per biomarker group (catalog context × therapy, ≥ 10 test patients):");
-        card.AppendLine();
-        card.AppendLine("| Context | Therapy | Patients | Encoded (published) | Mean true | Mean predicted | vs published (points) | vs mean true (points) |");
-        card.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var g in report.Truth.BiomarkerGroups)
+        EvaluationMarkdown.AppendTruth(card, test);
+        foreach (var note in test.Notes)
         {
-            card.AppendLine(c, $"| {g.ContextId} | {g.TherapyId} | {g.Patients} | {g.EncodedRate:0.00} | {g.MeanTrue:0.00} | {g.MeanPredicted:0.00} | {g.DifferencePoints:+0.0;-0.0} | {g.DifferenceFromTruthPoints:+0.0;-0.0} |");
+            card.AppendLine();
+            card.AppendLine(c, $"**Note:** {note}");
         }
-
-        var withinPublished = report.Truth.BiomarkerGroups.Count(g => Math.Abs(g.DifferencePoints) <= 5);
-        var withinTruth = report.Truth.BiomarkerGroups.Count(g => Math.Abs(g.DifferenceFromTruthPoints) <= 5);
-        card.AppendLine();
-        card.AppendLine(c, $"Within ±5 points: {withinPublished} of {report.Truth.BiomarkerGroups.Count} groups against the published rate, {withinTruth} of {report.Truth.BiomarkerGroups.Count} against the group's mean true probability. The published rate is the trial population's; the modifiers (performance status, labs, line, age) move each group's true rate away from it, and the model follows the truth, so a group can miss the published rate while matching its own patients. Groups of 10–20 patients are noisy.");
 
         card.AppendLine();
         card.AppendLine("## Subgroups");
-        foreach (var dimension in report.Subgroups.GroupBy(s => s.Dimension))
-        {
-            card.AppendLine(c, $"### {dimension.Key}");
-            card.AppendLine("| Group | n | Observed rate | Mean predicted | AUROC | ECE |");
-            card.AppendLine("|---|---:|---:|---:|---:|---:|");
-            foreach (var s in dimension)
-            {
-                card.AppendLine(c, $"| {s.Group} | {s.Examples} | {F(s.ObservedRate, "0.00")} | {F(s.MeanPredicted, "0.00")} | {F(s.Auroc)} | {F(s.ExpectedCalibrationError)} |");
-            }
-
-            card.AppendLine();
-        }
-
-        card.AppendLine("AUROC and ECE are left out (—) for groups under 30 examples or with one outcome only.");
+        EvaluationMarkdown.AppendSubgroups(card, test, "###");
         card.AppendLine();
         card.AppendLine("## Limitations");
         card.AppendLine("- Trained and evaluated on synthetic data whose response model the catalog defines; real-world performance is unknown.");

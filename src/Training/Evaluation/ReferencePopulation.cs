@@ -91,7 +91,7 @@ public static class ReferencePopulation
                 {
                     ["id"] = e.Example.PatientId,
                     ["cancerType"] = e.Profile.PrimaryCancer?.CancerType.ToString(),
-                    ["ageBand"] = ModelEvaluation.AgeBand(e.Profile.Demographics.AgeOn(e.Profile.TherapyLines.FirstOrDefault(l => l.LineNumber == e.Example.LineNumber)?.StartedOn ?? DateOnly.FromDateTime(DateTime.UtcNow))),
+                    ["ageBand"] = ModelEvaluator.AgeBand(e.Profile.Demographics.AgeOn(e.Profile.TherapyLines.FirstOrDefault(l => l.LineNumber == e.Example.LineNumber)?.StartedOn ?? DateOnly.FromDateTime(DateTime.UtcNow))),
                     ["sex"] = e.Profile.Demographics.Sex.ToString(),
                     ["biomarkers"] = new JsonArray([.. CatalogEvidence.BiomarkersOf(e.Profile).Select(b => b.ToString()).Order(StringComparer.Ordinal).Select(b => (JsonNode?)b)]),
                     ["therapyId"] = e.Example.TherapyId,

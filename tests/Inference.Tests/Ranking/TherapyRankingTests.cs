@@ -150,7 +150,7 @@ public sealed class TherapyRankingTests
         var therapies = TestModels.Catalog.Therapies.Select(t =>
         {
             var p = probabilities.GetValueOrDefault(t.Id, 0.10);
-            return new TherapyPrediction(t.Id, t.DisplayName, p, p, p - 0.05, p + 0.05, [p], TestModels.Evidence.Match(profile, t.Id));
+            return new TherapyPrediction(t.Id, t.DisplayName, p, p, p - 0.05, p + 0.05, [p], TestModels.Evidence.Match(profile, t.Id, priorLines + 1));
         }).ToList();
         return new EfficacyPrediction(profile.PatientId, asOf ?? AsOf, priorLines, therapies, "test", new ApplicabilityAssessment(ApplicabilityLevel.InDistribution, [], null, null),
             [], new PatientFeatures([], []), new ModelProvenance("test", new string('0', 64), "schema", "CPU", false));

@@ -65,7 +65,7 @@ public sealed class TrainingCliTests
 
     [Theory]
     [InlineData(new string[0], "Usage:")]
-    [InlineData(new[] { "evaluate" }, "unknown command 'evaluate'")]
+    [InlineData(new[] { "score" }, "unknown command 'score'")]
     [InlineData(new[] { "check", "--steps" }, "--steps needs an integer")]
     [InlineData(new[] { "check", "--steps", "0" }, "--steps is out of range")]
     [InlineData(new[] { "check", "--lr", "1" }, "unknown argument '--lr'")]
