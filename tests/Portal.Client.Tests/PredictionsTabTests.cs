@@ -49,7 +49,7 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
-    public void A_therapy_already_received_is_shown_apart_with_its_line_dates_and_best_response_as_a_re_challenge_estimate()
+    public void A_therapy_already_received_is_shown_apart_with_its_line_dates_and_best_response_and_no_number_when_it_failed()
     {
         var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
 
@@ -58,8 +58,10 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
         var received = Assert.Single(cut.FindAll("[data-testid=received-row]"));
         Assert.Equal("carboplatin-pemetrexed-pembrolizumab", received.GetAttribute("data-therapy"));
         Assert.Equal("Line 1, 2025-03-02 – 2025-06-20, best response: progressive disease", received.QuerySelector("[data-testid=received-history]")!.TextContent.Trim());
-        Assert.Contains("56%", received.TextContent, StringComparison.Ordinal);
-        Assert.Equal("Re-challenge estimate — the disease progressed on this therapy", received.QuerySelector("[data-testid=rechallenge-label]")!.TextContent.Trim());
+        // The model cannot know the regimen was given: no number for a regimen the disease progressed on.
+        Assert.DoesNotContain("56%", received.TextContent, StringComparison.Ordinal);
+        Assert.Equal("Not estimated", received.QuerySelector("[data-testid=rechallenge-not-estimated]")!.TextContent.Trim());
+        Assert.Equal(TherapyPrediction.NotEstimatedText, received.QuerySelector("[data-testid=rechallenge-label]")!.TextContent.Trim());
         Assert.Contains("Already received", cut.Find("[data-testid=received-therapies]").TextContent, StringComparison.Ordinal);
     }
 

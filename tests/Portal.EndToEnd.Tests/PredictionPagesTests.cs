@@ -40,7 +40,7 @@ public sealed class PredictionPagesTests(PortalBrowser browser) : IClassFixture<
         var received = page.Locator($"[data-testid=received-row][data-therapy='{firstLine.CatalogTherapyId}']");
         await Expect(received).ToContainTextAsync($"Line {firstLine.LineNumber}, {firstLine.StartedOn:yyyy-MM-dd} – ");
         await Expect(received).ToContainTextAsync("best response: ");
-        await Expect(received).ToContainTextAsync("Re-challenge estimate");
+        await Expect(received).ToContainTextAsync(firstLine.BestResponse == RecistResponse.ProgressiveDisease ? "Not estimated" : "Estimate as for a patient not treated with it before");
         await Expect(page.GetByTestId("no-evidence-title")).ToContainTextAsync("Not ranked:");
         await Expect(page.GetByTestId("no-evidence-row").First).Not.ToBeVisibleAsync();
         var shown = await page.GetByTestId("prediction-row").CountAsync() + await page.GetByTestId("received-row").CountAsync()

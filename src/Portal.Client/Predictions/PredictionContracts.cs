@@ -78,7 +78,22 @@ public sealed record TherapyPrediction(
     TherapyGroup Group,
     int? Rank,
     IReadOnlyList<PriorTherapyUse> PriorUses,
-    string? NoEvidenceReason);
+    string? NoEvidenceReason)
+{
+    /// <summary>Shown instead of a number for a therapy the disease progressed on.</summary>
+    public const string NotEstimatedText =
+        "Not estimated: the disease progressed on this therapy, and the model does not read which therapies were already given, so it cannot estimate a re-challenge (responses after progression on the same regimen are uncommon).";
+
+    /// <summary>Beside the number of a therapy received before without progression on it.</summary>
+    public const string ReceivedEstimateNote =
+        "Estimate as for a patient not treated with it before: the model does not read which therapies were already given.";
+
+    /// <summary>
+    /// Received, and the disease progressed on it: the model's number would be a confident wrong answer (it cannot know the
+    /// therapy was given), so pages show <see cref="NotEstimatedText"/> instead.
+    /// </summary>
+    public bool ProgressedOnIt => Group == TherapyGroup.Received && PriorUses.Any(u => u.BestResponse == RecistResponse.ProgressiveDisease);
+}
 
 public sealed record Applicability(ApplicabilityLevel Level, IReadOnlyList<string> Reasons);
 
