@@ -30,6 +30,13 @@ if ! command -v readelf >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binutils >/dev/null
 fi
 
+# OpenMP (libgomp1) for LightGBM's native library, the training evaluation's gradient-boosted-trees peer.
+if ! ldconfig -p 2>/dev/null | grep -q 'libgomp\.so\.1'; then
+  echo "== Installing Debian libgomp1"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgomp1 >/dev/null
+fi
+
 # The FHIR sandbox's packages (@medplum/fhir-router and a Node 22 binary from the `node` package); the tests start it.
 if ! command -v npm >/dev/null 2>&1; then
   echo "== Installing Debian npm"

@@ -14,6 +14,7 @@ internal static class TrainCommand
     {
         string? cohort = null;
         string? output = null;
+        string? externalCohort = null;
         var version = "1.0.0";
         var options = new EnsembleTrainingOptions();
         for (var i = 0; i < args.Length; i += 2)
@@ -32,6 +33,9 @@ internal static class TrainCommand
                 case "--out":
                     output = value;
                     break;
+                case "--external-cohort":
+                    externalCohort = value;
+                    break;
                 case "--version" when System.Text.RegularExpressions.Regex.IsMatch(value, @"^\d+\.\d+\.\d+$"):
                     version = value;
                     break;
@@ -43,6 +47,9 @@ internal static class TrainCommand
                     break;
                 case "--seed" when long.TryParse(value, CultureInfo.InvariantCulture, out var seed):
                     options = options with { Seed = seed };
+                    break;
+                case "--patience" when int.TryParse(value, CultureInfo.InvariantCulture, out var patience) && patience is >= 1 and <= 1000:
+                    options = options with { Patience = patience };
                     break;
                 default:
                     return TrainingCli.Fail(stderr, $"'{args[i]} {value}' is not a known option or is out of range.", 2);
@@ -64,8 +71,9 @@ internal static class TrainCommand
             using var ensemble = EnsembleTrainer.Train(dataset, options, new Progress(stdout));
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"temperature {ensemble.Temperature:0.000} (fitted on validation)"));
             // The evaluation scores the written model.onnx in ONNX Runtime, as evaluate and the portal do.
-            var evaluation = ModelArtifacts.Write(output, version, DateOnly.FromDateTime(DateTime.UtcNow), ensemble, dataset, cohort, options);
-            var test = evaluation.Cohorts[0];
+            var external = externalCohort is null ? null : CohortDataset.LoadAsync(externalCohort, catalog, options.Seed).GetAwaiter().GetResult();
+            var evaluation = ModelArtifacts.Write(output, version, DateOnly.FromDateTime(DateTime.UtcNow), ensemble, dataset, cohort, options, external);
+            var test = evaluation.TestSplit!;
             stdout.WriteLine($"held-out test patients ({test.Patients} patients, {test.Examples} rows; ONNX SHA-256 {evaluation.OnnxSha256[..12]}…):");
             foreach (var metrics in test.Predictors)
             {
@@ -82,6 +90,16 @@ internal static class TrainCommand
                 var outsideText = string.Join(", ", outside.Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.ContextId}/{g.TherapyId} {g.DifferencePoints:+0.0;-0.0}")));
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"biomarker groups within ±5 points of the encoded (published) rate: {truth.BiomarkerGroups.Count - outside.Count} of {truth.BiomarkerGroups.Count}{(outside.Count == 0 ? string.Empty : "; outside: " + outsideText)}; of the group's mean true probability: {truth.BiomarkerGroups.Count(g => Math.Abs(g.DifferenceFromTruthPoints) <= 5)} of {truth.BiomarkerGroups.Count}"));
+            }
+
+            if (evaluation.External is { } externalResult)
+            {
+                stdout.WriteLine($"external cohort ({externalResult.Name}: {externalResult.Patients} patients, {externalResult.Examples} rows):");
+                foreach (var metrics in externalResult.Predictors)
+                {
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {metrics.Name,-52} AUROC {EvaluationMarkdown.F(metrics.Auroc)}  AUPRC {EvaluationMarkdown.F(metrics.AveragePrecision)}  Brier {EvaluationMarkdown.F(metrics.Brier)}  ECE {EvaluationMarkdown.F(metrics.ExpectedCalibrationError)}  (n={metrics.Examples})"));
+                }
             }
 
             foreach (var note in test.Notes)

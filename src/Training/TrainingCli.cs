@@ -11,11 +11,12 @@ internal static class TrainingCli
           precision-train check [--steps N] [--seed S] [--threads N]
               Loads libtorch, trains a small MLP with Adam on seeded random data and reads its weights back.
 
-          precision-train train --cohort DIR [--members N] [--epochs N] [--seed S] [--out DIR] [--version X.Y.Z]
+          precision-train train --cohort DIR [--external-cohort DIR] [--members N] [--epochs N] [--patience N] [--seed S] [--out DIR] [--version X.Y.Z]
               Trains the efficacy ensemble on a generated cohort (precision-cohort output), shows each epoch, and
               compares the calibrated ensemble with the catalog rule lookup, logistic regression and the oracle on the
               held-out test patients; with --out, writes model.onnx, manifest.json, model-card.md, calibration.svg and
-              evaluation.json/.md (the evaluation below, run on the written model.onnx).
+              evaluation.json/.md (the evaluation below, run on the written model.onnx). With --external-cohort, a cohort
+              generated with a seed training never saw is scored too, and the model card reports both.
 
           precision-train evaluate --model DIR --cohort DIR [--training-cohort DIR] [--out DIR]
               Scores a model version folder (e.g. models/efficacy/1.1.0) as the portal serves it (registry checks, ONNX
@@ -25,6 +26,7 @@ internal static class TrainingCli
               evaluation.json and evaluation.md to --out, or prints the Markdown.
 
           --steps N     Adam steps (default 60)
+          --patience N  epochs without a better validation loss before a member stops (default 8)
           --seed S      integer seed of weights and data (default 20261128)
           --threads N   libtorch threads (default 1)
         """;

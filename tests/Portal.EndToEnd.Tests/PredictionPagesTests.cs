@@ -31,7 +31,7 @@ public sealed class PredictionPagesTests(PortalBrowser browser) : IClassFixture<
 
         // Candidates ranked, the therapy already received apart with its history, the rest collapsed; model version and research-use label.
         await Expect(page.GetByTestId("prediction-row").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
-        await Expect(page.GetByTestId("prediction-model")).ToContainTextAsync("Model 1.1.0");
+        await Expect(page.GetByTestId("prediction-model")).ToContainTextAsync("Model 1.2.0");
         await Expect(page.GetByTestId("research-use-notice").First).ToContainTextAsync("research use only");
         var probabilities = await page.GetByTestId("prediction-table").GetByTestId("prediction-probability").AllInnerTextsAsync();
         var values = probabilities.Select(p => int.Parse(p.TrimEnd('%'), System.Globalization.CultureInfo.InvariantCulture)).ToList();
@@ -54,7 +54,7 @@ public sealed class PredictionPagesTests(PortalBrowser browser) : IClassFixture<
         // Recorded before shown: the prediction event carries the model identity and the inputs.
         var created = (await Audit.ReadForPatientAsync("Patient/" + profile.PatientId, 20)).First(e => e.Action == AuditActions.PredictionCreate);
         var details = JsonNode.Parse(created.DetailsJson!)!;
-        Assert.Equal("1.1.0", details["modelVersion"]!.GetValue<string>());
+        Assert.Equal("1.2.0", details["modelVersion"]!.GetValue<string>());
         Assert.Equal(64, details["onnxSha256"]!.GetValue<string>().Length);
         Assert.NotEmpty(details["inputs"]!["sources"]!.AsArray());
         Assert.Equal(22, details["outputs"]!.AsArray().Count);

@@ -27,7 +27,9 @@ public sealed class ExternalCohortFixture : IDisposable
     public string Path => _directory.Path;
 
     /// <summary>The committed model version folder the portal serves by default.</summary>
-    public static string CommittedModel => System.IO.Path.Combine(RepositoryRoot(), "models", "efficacy", "1.1.0");
+    public static string CommittedModel => System.IO.Path.Combine(RepositoryRoot(), "models", "efficacy", CommittedVersion);
+
+    public const string CommittedVersion = "1.2.0";
 
     public static string RepositoryRoot()
     {
@@ -63,11 +65,11 @@ public sealed class ModelEvaluationTests(ExternalCohortFixture cohort) : IClassF
         Assert.Equal(PredictorKind.Model, served.Kind);
         Assert.Contains(evaluation.Predictors, p => p.Kind == PredictorKind.Oracle);
         Assert.Contains(evaluation.Notes, n => n.Contains("--training-cohort", StringComparison.Ordinal));
-        Assert.Contains(evaluation.Notes, n => n.Contains("first_line_probability", StringComparison.Ordinal));
+        Assert.Equal("first_line_probability", evaluation.TruthColumn);
 
         // Directly: every row through the portal's own per-patient path (EfficacyPredictor.PredictAtLineStart) on the committed bytes.
         var featurizer = new PatientFeaturizer(cohort.Catalog);
-        var check = new ModelRegistry(Path.GetDirectoryName(ExternalCohortFixture.CommittedModel)!, featurizer.Schema).Verify("1.1.0");
+        var check = new ModelRegistry(Path.GetDirectoryName(ExternalCohortFixture.CommittedModel)!, featurizer.Schema).Verify(ExternalCohortFixture.CommittedVersion);
         using var runtime = EfficacyModelRuntime.Start(check.Model!, new EfficacyModelOptions { ExecutionProvider = ExecutionProviderPreference.Cpu }).Runtime!;
         var predictor = new EfficacyPredictor(runtime, featurizer, new CatalogEvidence(cohort.Catalog));
         var dataset = await CohortDataset.LoadAsync(cohort.Path, cohort.Catalog, splitSeed: 1);
@@ -260,7 +262,7 @@ public sealed class EvaluateCommandTests
     public void A_model_folder_without_model_onnx_is_refused_by_name()
     {
         using var models = new TempDirectory();
-        var folder = models.File("1.1.0");
+        var folder = models.File(ExternalCohortFixture.CommittedVersion);
         Directory.CreateDirectory(folder);
         File.Copy(Path.Combine(ExternalCohortFixture.CommittedModel, "manifest.json"), Path.Combine(folder, "manifest.json"));
 
@@ -274,7 +276,7 @@ public sealed class EvaluateCommandTests
     public void A_changed_model_onnx_is_refused_with_the_registrys_reason_and_a_missing_cohort_is_named()
     {
         using var models = new TempDirectory();
-        var folder = models.File("1.1.0");
+        var folder = models.File(ExternalCohortFixture.CommittedVersion);
         Directory.CreateDirectory(folder);
         foreach (var file in Directory.EnumerateFiles(ExternalCohortFixture.CommittedModel))
         {

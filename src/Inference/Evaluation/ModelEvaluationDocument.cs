@@ -40,6 +40,12 @@ public sealed record ModelEvaluationDocument(
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
+    /// <summary>The test split of the model's own training cohort, when evaluated.</summary>
+    public CohortEvaluation? TestSplit => Cohorts.FirstOrDefault(c => c.Selection == CohortSelection.TestSplit);
+
+    /// <summary>The first cohort the model never saw, when evaluated.</summary>
+    public CohortEvaluation? External => Cohorts.FirstOrDefault(c => c.Selection == CohortSelection.AllPatients);
+
     /// <summary>Reads a document; a malformed one is an <see cref="InvalidDataException"/> naming the file.</summary>
     public static ModelEvaluationDocument Read(string path)
     {

@@ -24,7 +24,7 @@ public static class ModelArtifacts
     /// The model is first written to a folder named after its version, verified by the portal's registry and scored from
     /// there, so the reported numbers are those of the bytes written.
     /// </summary>
-    public static ModelEvaluationDocument Write(string? directory, string version, DateOnly date, TrainedEnsemble ensemble, CohortDataset dataset, string cohortDirectory, EnsembleTrainingOptions options)
+    public static ModelEvaluationDocument Write(string? directory, string version, DateOnly date, TrainedEnsemble ensemble, CohortDataset dataset, string cohortDirectory, EnsembleTrainingOptions options, CohortDataset? external = null)
     {
         ArgumentNullException.ThrowIfNull(ensemble);
         ArgumentNullException.ThrowIfNull(dataset);
@@ -38,10 +38,13 @@ public static class ModelArtifacts
             ModelEvaluationDocument document;
             using (var served = ServedModelPredictor.Open(folder, dataset.Featurizer, new Inference.Evidence.CatalogEvidence(dataset.Catalog)))
             {
-                document = EvaluationRun.Run(served, dataset, trainingCohort: null, date, isTrainingCohort: true);
+                // With a cohort training never saw, the same run also scores the training cohort's test split.
+                document = external is null
+                    ? EvaluationRun.Run(served, dataset, trainingCohort: null, date, isTrainingCohort: true)
+                    : EvaluationRun.Run(served, external, trainingCohort: dataset, date);
             }
 
-            var test = document.Cohorts[0];
+            var test = document.TestSplit ?? throw new InvalidOperationException("The evaluation has no test split of the training cohort.");
             manifest["evaluation"] = new JsonObject { ["file"] = ModelEvaluationDocument.FileName, ["cohort"] = test.Name };
             manifest["metrics"] = JsonSerializer.SerializeToNode(new
             {

@@ -13,7 +13,7 @@ internal static class ModelCard
     public static string Render(string version, DateOnly date, TrainedEnsemble ensemble, CohortDataset dataset, ModelEvaluationDocument evaluation, JsonNode? cohortManifest)
     {
         var c = CultureInfo.InvariantCulture;
-        var test = evaluation.Cohorts[0];
+        var test = evaluation.TestSplit ?? evaluation.Cohorts[0];
         var card = new StringBuilder();
         var splits = dataset.Examples.GroupBy(e => e.Split).ToDictionary(g => g.Key, g => g.Count());
         card.AppendLine(c, $"# Model card — treatment-efficacy ensemble {version}");
@@ -57,6 +57,27 @@ internal static class ModelCard
         card.AppendLine();
         card.AppendLine("## Subgroups");
         EvaluationMarkdown.AppendSubgroups(card, test, "###");
+        if (evaluation.External is { } external)
+        {
+            card.AppendLine();
+            card.AppendLine("## External cohort (a seed training never saw)");
+            card.AppendLine(c, $"{external.Name}: {external.Description}");
+            card.AppendLine();
+            EvaluationMarkdown.AppendOverall(card, external);
+            card.AppendLine();
+            card.AppendLine(EvaluationMarkdown.ComparisonWithTrees(external));
+            card.AppendLine();
+            card.AppendLine("### Calibration (external cohort)");
+            EvaluationMarkdown.AppendCalibration(card, external);
+            card.AppendLine();
+            card.AppendLine("### Against the true probabilities (external cohort)");
+            EvaluationMarkdown.AppendTruth(card, external);
+            card.AppendLine();
+            card.AppendLine("### Subgroups (external cohort)");
+            EvaluationMarkdown.AppendSubgroups(card, external, "####");
+            card.AppendLine();
+            card.AppendLine("Per-therapy results and reliability bins of both cohorts are in `evaluation.md` and `evaluation.json`.");
+        }
         card.AppendLine();
         card.AppendLine("## Limitations");
         card.AppendLine("- Trained and evaluated on synthetic data whose response model the catalog defines; real-world performance is unknown.");

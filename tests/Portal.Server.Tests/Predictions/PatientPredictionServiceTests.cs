@@ -55,7 +55,7 @@ public sealed class PatientPredictionServiceTests : IAsyncLifetime
         var explanation = Assert.IsType<PatientExplanation>((await predictions.ExplainAsync(profile, null, [top.TherapyId])).Value);
         var explained = Assert.Single(explanation.Therapies);
         Assert.Equal(top.Probability, explained.Prediction, 4);
-        // The served model 1.1.0 is explained half by half, checked against ONNX Runtime when the portal started.
+        // The served model (1.2.0) is explained half by half, checked against ONNX Runtime when the portal started.
         Assert.Contains("clinical and genomic parts evaluated once each from the model's weights", explanation.Method, StringComparison.Ordinal);
         Assert.Equal(explained.Prediction - explained.Baseline, explained.Contributions.Sum(), 4);
         Assert.Contains(explanation.Factors, f => f.Sources.Count > 0);
