@@ -103,6 +103,15 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
         Assert.Equal("all-therapies", fallback.GetAttribute("data-calibration-scope"));
         // A regimen the disease progressed on shows no number, so no calibration either.
         Assert.Null(cut.Find("[data-testid=received-row]").QuerySelector("[data-testid=prediction-calibration]"));
+        // The selected therapy's reliability curve, with a table that marks this patient's range (not by colour only).
+        var curve = cut.Find("[data-testid=reliability-curve]");
+        Assert.Contains("Calibration of Osimertinib on held-out patients", curve.TextContent, StringComparison.Ordinal);
+        var table = cut.FindAll("[data-testid=reliability-row]");
+        Assert.Equal(10, table.Count);
+        Assert.Contains("70%–80% (this patient)", table[7].TextContent, StringComparison.Ordinal);
+        Assert.Contains("—", table[9].TextContent, StringComparison.Ordinal);
+        Assert.Equal(9, curve.QuerySelectorAll("circle").Length);
+        Assert.Single(curve.QuerySelectorAll("circle[fill=none]"));
     }
 
     [Fact]
@@ -358,6 +367,7 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
                         Calibration = t.TherapyId == "osimertinib"
                             ? new CalibrationAtPointOfCare(0.7, 0.8, 412, 0.74, true, 412, 30)
                             : new CalibrationAtPointOfCare(0.2, 0.3, 1204, 0.26, false, 12, 30),
+                        ReliabilityCurve = [.. Enumerable.Range(0, 10).Select(b => new ReliabilityBin(b / 10.0, (b + 1) / 10.0, b == 9 ? 0 : (b == 8 ? 12 : 412), (b + 0.5) / 10.0, b == 9 ? double.NaN : (b + 0.4) / 10.0))],
                     })],
                 };
             }

@@ -153,6 +153,10 @@ public sealed class ModelCalibration
         return overall is null ? null : new CalibrationAtProbability(therapyId, probability, overall, ForThisTherapy: false, TherapyRowsInBin: own?.Count ?? 0);
     }
 
+    /// <summary>This therapy's reliability bins in the cohort shown (its reliability curve); empty when unavailable or not evaluated for it.</summary>
+    public IReadOnlyList<CalibrationBin> BinsFor(string therapyId) =>
+        Cohort?.CalibrationByTherapy.FirstOrDefault(t => string.Equals(t.TherapyId, therapyId, StringComparison.Ordinal))?.Bins ?? [];
+
     /// <summary>The bin holding <paramref name="probability"/>: lower ≤ p &lt; upper, or p = upper for the highest bin.</summary>
     public static CalibrationBin? BinOf(IReadOnlyList<CalibrationBin> bins, double probability)
     {

@@ -96,7 +96,13 @@ public sealed record TherapyPrediction(
 
     /// <summary>How often patients responded among held-out predictions in the same range; null when the model has no usable evaluation.</summary>
     public CalibrationAtPointOfCare? Calibration { get; init; }
+
+    /// <summary>This therapy's reliability bins on the evaluation cohort shown (its reliability curve); empty when there is none.</summary>
+    public IReadOnlyList<ReliabilityBin> ReliabilityCurve { get; init; } = [];
 }
+
+/// <summary>One point of a therapy's reliability curve: held-out predictions in a range, their mean and the share that responded (NaN when empty).</summary>
+public sealed record ReliabilityBin(double Lower, double Upper, int Predictions, double MeanPredicted, double ObservedRate);
 
 /// <summary>
 /// The reliability bin a prediction falls in, from the served model's evaluation on held-out patients: of

@@ -142,6 +142,8 @@ public sealed class ModelCalibrationTests
         Assert.Equal(EvaluationDocuments.OverallCount, fallback.Bin.Count);
         Assert.False(unknown.ForThisTherapy);
         Assert.Equal(0, unknown.TherapyRowsInBin);
+        Assert.Equal(10, calibration.BinsFor("osimertinib").Count);
+        Assert.Empty(calibration.BinsFor("no-such-therapy"));
     }
 }
 

@@ -43,6 +43,7 @@ public sealed class CalibrationAtPointOfCareTests
             // Osimertinib's bins hold 5 rows each (fewer than 30): its rows fall back to all therapies' bins.
             Assert.Equal(t.TherapyId != "osimertinib", c.ForThisTherapy);
             Assert.Equal(c.ForThisTherapy ? 40 : 500, c.Predictions);
+            Assert.Equal(10, t.ReliabilityCurve.Count);
         });
         var recorded = JsonNode.Parse((await EventAsync(host, value.Audit.EventId)).DetailsJson!)!["calibration"]!;
         Assert.Equal("External cohort (seed 7301, 1000 patients)", recorded["cohort"]!.GetValue<string>());
@@ -54,7 +55,11 @@ public sealed class CalibrationAtPointOfCareTests
         Assert.Equal("1.0.0", other.Model.Version);
         Assert.False(other.Calibration!.IsAvailable);
         Assert.Contains("the evaluation on file is for another model file", other.Calibration.Description, StringComparison.Ordinal);
-        Assert.All(other.Therapies, t => Assert.Null(t.Calibration));
+        Assert.All(other.Therapies, t =>
+        {
+            Assert.Null(t.Calibration);
+            Assert.Empty(t.ReliabilityCurve);
+        });
         Assert.Equal("OtherModelFile", JsonNode.Parse((await EventAsync(host, other.Audit.EventId)).DetailsJson!)!["calibration"]!["unavailable"]!.GetValue<string>());
         Assert.Contains(host.Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("another model file", StringComparison.Ordinal));
     }
