@@ -85,6 +85,48 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
+    public void Each_probability_shows_the_observed_response_rate_of_its_calibration_bin_in_words_and_says_where_it_comes_from()
+    {
+        _predictions.Calibrated = true;
+
+        var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
+
+        cut.WaitForElement("[data-testid=prediction-table]");
+        Assert.Contains("among 3,052 held-out predictions on an external synthetic cohort", cut.Find("[data-testid=calibration-source]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[data-testid=calibration-unavailable]"));
+        var rows = cut.FindAll("[data-testid=prediction-row]");
+        var own = rows[0].QuerySelector("[data-testid=prediction-calibration]")!;
+        Assert.Equal("Calibration: of 412 held-out predictions for this therapy between 70% and 80%, 74% responded.", own.TextContent.Trim());
+        Assert.Equal("therapy", own.GetAttribute("data-calibration-scope"));
+        var fallback = rows[1].QuerySelector("[data-testid=prediction-calibration]")!;
+        Assert.Equal("Calibration: of 1,204 held-out predictions of all therapies between 20% and 30%, 26% responded (this therapy has only 12 in this range, fewer than 30).", fallback.TextContent.Trim());
+        Assert.Equal("all-therapies", fallback.GetAttribute("data-calibration-scope"));
+        // A regimen the disease progressed on shows no number, so no calibration either.
+        Assert.Null(cut.Find("[data-testid=received-row]").QuerySelector("[data-testid=prediction-calibration]"));
+        // The selected therapy's reliability curve, with a table that marks this patient's range (not by colour only).
+        var curve = cut.Find("[data-testid=reliability-curve]");
+        Assert.Contains("Calibration of Osimertinib on held-out patients", curve.TextContent, StringComparison.Ordinal);
+        var table = cut.FindAll("[data-testid=reliability-row]");
+        Assert.Equal(10, table.Count);
+        Assert.Contains("70%–80% (this patient)", table[7].TextContent, StringComparison.Ordinal);
+        Assert.Contains("—", table[9].TextContent, StringComparison.Ordinal);
+        Assert.Equal(9, curve.QuerySelectorAll("circle").Length);
+        Assert.Single(curve.QuerySelectorAll("circle[fill=none]"));
+    }
+
+    [Fact]
+    public void A_model_without_an_evaluation_on_file_says_so_once_above_the_table_and_no_row_shows_a_calibration()
+    {
+        var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
+
+        cut.WaitForElement("[data-testid=prediction-table]");
+        Assert.Equal("Model 1.1.0 has no evaluation on file (precision-train evaluate), so calibration at the point of care cannot be shown.",
+            cut.Find("[data-testid=calibration-unavailable]").TextContent.Trim());
+        Assert.Empty(cut.FindAll("[data-testid=prediction-calibration]"));
+        Assert.Empty(cut.FindAll("[data-testid=calibration-source]"));
+    }
+
+    [Fact]
     public void Similar_patients_say_how_they_are_chosen_and_when_fewer_share_the_cancer_type_and_drivers()
     {
         var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
@@ -268,6 +310,9 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
 
         public Applicability Applicability { get; set; } = new(ApplicabilityLevel.InDistribution, []);
 
+        /// <summary>Whether the scripted model has an evaluation on file (calibration shown beside each probability).</summary>
+        public bool Calibrated { get; set; }
+
         public string? AuditFailure { get; set; }
 
         public List<WhatIfScenario?> Scenarios { get; } = [];
@@ -307,7 +352,26 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
                 "Only training patients with the same cancer type and the same driver biomarkers (non-small cell lung cancer with EGFR sensitizing) are compared.",
                 "Only 1 training patient shares non-small cell lung cancer with EGFR sensitizing; patients of other cancers or driver groups are not substituted.",
                 scenario?.Describe(profile) ?? [],
-                new AuditReceipt(PredictionEventId, 42, DateTimeOffset.UtcNow));
+                new AuditReceipt(PredictionEventId, 42, DateTimeOffset.UtcNow))
+            {
+                Calibration = Calibrated
+                    ? new CalibrationSource(true, "Calibration at the point of care: among 3,052 held-out predictions on an external synthetic cohort the model never saw (External cohort (seed 7301, 1000 patients); evaluated 2026-12-08).")
+                    : new CalibrationSource(false, "Model 1.1.0 has no evaluation on file (precision-train evaluate), so calibration at the point of care cannot be shown."),
+            };
+            if (Calibrated)
+            {
+                predictions = predictions with
+                {
+                    Therapies = [.. predictions.Therapies.Select(t => t with
+                    {
+                        Calibration = t.TherapyId == "osimertinib"
+                            ? new CalibrationAtPointOfCare(0.7, 0.8, 412, 0.74, true, 412, 30)
+                            : new CalibrationAtPointOfCare(0.2, 0.3, 1204, 0.26, false, 12, 30),
+                        ReliabilityCurve = [.. Enumerable.Range(0, 10).Select(b => new ReliabilityBin(b / 10.0, (b + 1) / 10.0, b == 9 ? 0 : (b == 8 ? 12 : 412), (b + 0.5) / 10.0, b == 9 ? double.NaN : (b + 0.4) / 10.0))],
+                    })],
+                };
+            }
+
             return Task.FromResult(PredictionOutcome.Success(predictions));
         }
 

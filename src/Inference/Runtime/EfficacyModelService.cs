@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Precision.Clinical;
+using Precision.Inference.Evaluation;
 using Precision.Inference.Evidence;
 using Precision.Inference.Features;
 
@@ -194,6 +195,7 @@ public sealed class EfficacyModelService : IDisposable
             return Create(Refused(registry, start.Error!, selection.Checked, logger));
         }
 
+        LogCalibration(model, logger);
         var predictor = new EfficacyPredictor(runtime, featurizer, evidence);
         var status = new ModelServingStatus(true, model.Version, model.OnnxSha256, model.Schema.Hash, runtime.Provider, model.ReferencePopulation is not null,
             time.GetUtcNow(), Stopwatch.GetElapsedTime(started), registry.Directory, null, selection.Checked);
@@ -256,6 +258,7 @@ public sealed class EfficacyModelService : IDisposable
         }
 
         previous.Retire();
+        LogCalibration(model, _logger);
         _logger.LogInformation("Model {Version} (ONNX sha256 {Sha}) now served on {Provider}, replacing {Previous}.",
             model.Version, model.OnnxSha256[..12], runtime.Provider, previous.Status.Version ?? "no model");
         Switched?.Invoke(this, next.Status);
@@ -298,6 +301,23 @@ public sealed class EfficacyModelService : IDisposable
         }
 
         current.Retire();
+    }
+
+    /// <summary>An evaluation on file that cannot be used is an operator's problem: say so when the model is served.</summary>
+    private static void LogCalibration(VerifiedModel model, ILogger logger)
+    {
+        switch (model.Calibration.Availability)
+        {
+            case CalibrationAvailability.Available:
+                logger.LogInformation("Model {Version}: calibration at the point of care from {Cohort}.", model.Version, model.Calibration.CohortDescription);
+                break;
+            case CalibrationAvailability.NotEvaluated:
+                logger.LogInformation("Model {Version}: {Reason}", model.Version, model.Calibration.Reason);
+                break;
+            default:
+                logger.LogWarning("Model {Version}: {Reason} ({Path})", model.Version, model.Calibration.Reason, Path.Combine(model.Directory, ModelEvaluationDocument.FileName));
+                break;
+        }
     }
 
     /// <summary>Why nothing is served, for a result.</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
+using Precision.Inference.Evaluation;
 using Precision.Inference.Features;
 
 namespace Precision.Inference.Runtime;
@@ -20,6 +21,7 @@ public sealed class VerifiedModel
         EnsembleMembers = members;
         EmbeddingWidth = embeddingWidth;
         ReferencePopulation = reference;
+        Calibration = ModelCalibration.Load(directory, Version, onnxSha256);
     }
 
     public string Version => SemanticVersion.ToString(3);
@@ -43,6 +45,12 @@ public sealed class VerifiedModel
 
     /// <summary>Null for versions trained before reference populations were shipped (1.0.0).</summary>
     public ReferencePopulation? ReferencePopulation { get; }
+
+    /// <summary>
+    /// The reliability bins of <c>evaluation.json</c> when it was measured on exactly this ONNX file; otherwise unavailable
+    /// with the reason (no evaluation, another model file, unreadable). Never a reason to refuse the model.
+    /// </summary>
+    public ModelCalibration Calibration { get; }
 }
 
 /// <summary>The outcome of checking one version folder: the verified model, or every problem found.</summary>

@@ -93,7 +93,63 @@ public sealed record TherapyPrediction(
     /// therapy was given), so pages show <see cref="NotEstimatedText"/> instead.
     /// </summary>
     public bool ProgressedOnIt => Group == TherapyGroup.Received && PriorUses.Any(u => u.BestResponse == RecistResponse.ProgressiveDisease);
+
+    /// <summary>How often patients responded among held-out predictions in the same range; null when the model has no usable evaluation.</summary>
+    public CalibrationAtPointOfCare? Calibration { get; init; }
+
+    /// <summary>This therapy's reliability bins on the evaluation cohort shown (its reliability curve); empty when there is none.</summary>
+    public IReadOnlyList<ReliabilityBin> ReliabilityCurve { get; init; } = [];
 }
+
+/// <summary>One point of a therapy's reliability curve: held-out predictions in a range, their mean and the share that responded (NaN when empty).</summary>
+public sealed record ReliabilityBin(double Lower, double Upper, int Predictions, double MeanPredicted, double ObservedRate);
+
+/// <summary>
+/// The reliability bin a prediction falls in, from the served model's evaluation on held-out patients: of
+/// <paramref name="Predictions"/> held-out predictions between <paramref name="Lower"/> and <paramref name="Upper"/>, the
+/// share that responded. This therapy's bin when it holds at least <paramref name="MinimumTherapyPredictions"/>
+/// predictions, else the bin over all therapies (rule: <c>Precision.Inference.Evaluation.ModelCalibration</c>).
+/// </summary>
+/// <param name="ObservedRate">Share of those predictions whose patients responded (NaN when the bin is empty).</param>
+/// <param name="ForThisTherapy">True: this therapy's own bin; false: the bin over all therapies.</param>
+/// <param name="TherapyPredictionsInRange">This therapy's held-out predictions in the same range.</param>
+public sealed record CalibrationAtPointOfCare(
+    double Lower,
+    double Upper,
+    int Predictions,
+    double ObservedRate,
+    bool ForThisTherapy,
+    int TherapyPredictionsInRange,
+    int MinimumTherapyPredictions)
+{
+    /// <summary>E.g. "Calibration: of 412 held-out predictions for this therapy between 40% and 50%, 44% responded."</summary>
+    public string Text
+    {
+        get
+        {
+            var culture = System.Globalization.CultureInfo.InvariantCulture;
+            var range = string.Format(culture, "between {0:0}% and {1:0}%", 100 * Lower, 100 * Upper);
+            if (Predictions == 0)
+            {
+                return $"Calibration: no held-out prediction fell {range}, so there is no observed response rate for this range.";
+            }
+
+            var observed = string.Format(culture, "{0:N0} held-out predictions", Predictions);
+            var responded = string.Format(culture, "{0:0}% responded", 100 * ObservedRate);
+            if (ForThisTherapy)
+            {
+                return $"Calibration: of {observed} for this therapy {range}, {responded}.";
+            }
+
+            var own = TherapyPredictionsInRange == 0 ? "none" : string.Format(culture, "only {0:N0}", TherapyPredictionsInRange);
+            return string.Format(culture, "Calibration: of {0} of all therapies {1}, {2} (this therapy has {3} in this range, fewer than {4}).",
+                observed, range, responded, own, MinimumTherapyPredictions);
+        }
+    }
+}
+
+/// <summary>Where the calibration shown beside each probability comes from, or why none is shown (<see cref="Description"/> says which).</summary>
+public sealed record CalibrationSource(bool IsAvailable, string Description);
 
 public sealed record Applicability(ApplicabilityLevel Level, IReadOnlyList<string> Reasons);
 
@@ -136,6 +192,9 @@ public sealed record PatientPredictions(
 
     /// <summary>Therapies with no catalog context for this patient (not ranked).</summary>
     public IReadOnlyList<TherapyPrediction> NoEvidence => [.. Therapies.Where(t => t.Group == TherapyGroup.NoEvidence)];
+
+    /// <summary>The evaluation the rows' calibration comes from, or why there is none; null when the service did not say.</summary>
+    public CalibrationSource? Calibration { get; init; }
 
     /// <summary>The top-ranked candidate; null when there is none.</summary>
     public TherapyPrediction? TopCandidate => Candidates is [var top, ..] ? top : null;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Precision.Clinical;
 using Precision.Clinical.Catalog;
 using Precision.Clinical.WhatIf;
+using Precision.Inference.Evaluation;
 using Precision.Inference.Explanations;
 using Precision.Inference.Features;
 using Precision.Inference.Ranking;
@@ -80,20 +81,25 @@ internal sealed class PatientPredictionService(
 
         var changes = scenario?.Describe(profile) ?? [];
         var ranking = TherapyRanking.Of(value, subject, catalog);
+        // The evaluation of the very model file that scored this patient (the lease's), or why there is none.
+        var calibration = lease.Model.Runtime?.Model.Calibration;
         var receipt = await audit.RecordAsync(new AuditEntry(action, AuditOutcome.Success, "Patient/" + profile.PatientId, "efficacy-model",
-            DecisionRecord(value, ranking, subject, changes)), cancellationToken).ConfigureAwait(false);
+            DecisionRecord(value, ranking, subject, changes, calibration)), cancellationToken).ConfigureAwait(false);
         return PredictionOutcome.Success(new PatientPredictions(
             profile.PatientId,
             value.AsOf,
             Identity(value.Model),
-            [.. ranking.All.Select(Map)],
+            [.. ranking.All.Select(r => Map(r, calibration))],
             value.IntervalMethod,
             new ClientApplicability((ClientApplicabilityLevel)(int)value.Applicability.Level, [.. value.Applicability.Reasons.Select(r => r.Message)]),
             similar?.Patients.Select(Map).ToList() ?? [],
             similar?.Basis ?? "Similar patients could not be searched.",
             similar?.Problem?.Message ?? similar?.Shortfall,
             changes,
-            receipt));
+            receipt)
+        {
+            Calibration = Source(calibration),
+        });
     }
 
     public async Task<PredictionOutcome<PatientExplanation>> ExplainAsync(PatientProfile profile, WhatIfScenario? scenario, IReadOnlyList<string>? therapyIds = null, CancellationToken cancellationToken = default)
@@ -217,7 +223,7 @@ internal sealed class PatientPredictionService(
     /// What compliance needs to replay this prediction: exact inputs and where they came from, outputs, model identity.
     /// Every therapy's output is kept, in model order, with the group it was shown in (<see cref="TherapyRanking"/>).
     /// </summary>
-    private static JsonObject DecisionRecord(EfficacyPrediction prediction, TherapyRanking ranking, PatientProfile subject, IReadOnlyList<string> changes)
+    private static JsonObject DecisionRecord(EfficacyPrediction prediction, TherapyRanking ranking, PatientProfile subject, IReadOnlyList<string> changes, ModelCalibration? calibration)
     {
         var shown = ranking.All.ToDictionary(r => r.TherapyId, StringComparer.Ordinal);
         return new JsonObject
@@ -250,6 +256,10 @@ internal sealed class PatientPredictionService(
             ["level"] = prediction.Applicability.Level.ToString(),
             ["reasons"] = new JsonArray([.. prediction.Applicability.Reasons.Select(r => (JsonNode?)r.Message)]),
         },
+        // Which evaluation the page showed beside the probabilities (or why none).
+        ["calibration"] = calibration is { Cohort: { } cohort, Document: { } document }
+            ? new JsonObject { ["evaluationDate"] = document.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ["cohort"] = cohort.Name, ["examples"] = cohort.Examples }
+            : new JsonObject { ["unavailable"] = calibration?.Availability.ToString() ?? "NoModel" },
         };
     }
 
@@ -267,7 +277,22 @@ internal sealed class PatientPredictionService(
         return sources.OfType<SourceReference>().Select(s => s.ToString()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
     }
 
-    private ClientTherapyPrediction Map(RankedTherapy ranked)
+    /// <summary>What the tab says above the groups about the calibration it shows.</summary>
+    private static CalibrationSource? Source(ModelCalibration? calibration) => calibration switch
+    {
+        null => null,
+        { IsAvailable: true } => new CalibrationSource(true,
+            $"Calibration at the point of care: among {calibration.CohortDescription}. Beside each probability, how many of the held-out patients "
+            + $"with a prediction in the same range responded — this therapy's own range when it holds at least {ModelCalibration.MinimumTherapyBinRows} predictions, else all therapies' (the row says which)."),
+        _ => new CalibrationSource(false, calibration.Reason!),
+    };
+
+    private static CalibrationAtPointOfCare? Calibration(ModelCalibration? calibration, string therapyId, double probability) =>
+        calibration?.At(therapyId, probability) is { } at
+            ? new CalibrationAtPointOfCare(at.Bin.Lower, at.Bin.Upper, at.Bin.Count, at.Bin.ObservedRate, at.ForThisTherapy, at.TherapyRowsInBin, ModelCalibration.MinimumTherapyBinRows)
+            : null;
+
+    private ClientTherapyPrediction Map(RankedTherapy ranked, ModelCalibration? calibration)
     {
         var t = ranked.Prediction;
         var therapy = catalog.Therapy(t.TherapyId);
@@ -280,7 +305,11 @@ internal sealed class PatientPredictionService(
             (ClientTherapyGroup)(int)ranked.Group,
             ranked.Rank,
             [.. ranked.PriorUses.Select(u => new ClientPriorTherapyUse(u.LineNumber, u.StartedOn, u.EndedOn, u.BestResponse, u.CurativeIntent))],
-            ranked.NoEvidenceText);
+            ranked.NoEvidenceText)
+        {
+            Calibration = Calibration(calibration, t.TherapyId, t.Probability),
+            ReliabilityCurve = [.. (calibration?.BinsFor(t.TherapyId) ?? []).Select(b => new ReliabilityBin(b.Lower, b.Upper, b.Count, b.MeanPredicted, b.ObservedRate))],
+        };
     }
 
     private static string Citation(CatalogSource source) =>

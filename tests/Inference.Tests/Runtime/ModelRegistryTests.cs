@@ -23,12 +23,14 @@ public sealed class ModelRegistryTests(ModelFixture fixture)
         Assert.True(registry.Select(null).IsServable);
     }
 
-    [Fact]
-    public void Model_1_1_0_as_trained_verifies_with_its_reference_population_and_is_served_by_default()
+    [Theory]
+    [InlineData("1.1.0")]
+    [InlineData("1.2.0")]
+    public void Models_with_a_reference_population_verify_as_trained_and_the_highest_is_served_by_default(string version)
     {
         var registry = Registry(TestModels.CommittedDirectory);
 
-        var check = registry.Verify("1.1.0");
+        var check = registry.Verify(version);
         var selection = registry.Select(null);
 
         Assert.True(check.IsValid, string.Join(" ", check.Problems));
@@ -36,7 +38,7 @@ public sealed class ModelRegistryTests(ModelFixture fixture)
         Assert.Equal(TestModels.Featurizer.Schema.Clinical.Count + TestModels.Featurizer.Schema.Genomic.Count, reference.FeatureRanges!.Count);
         Assert.InRange(reference.Neighbours!.Patients!.Count, 1, 2000);
         Assert.InRange(reference.Background!.Rows!.Count, 1, 200);
-        Assert.Equal("1.1.0", selection.Model?.Version);
+        Assert.Equal("1.2.0", selection.Model?.Version);
     }
 
     [Fact]
