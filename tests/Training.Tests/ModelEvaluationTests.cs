@@ -84,10 +84,11 @@ public sealed class ModelEvaluationTests(ExternalCohortFixture cohort) : IClassF
         Assert.Equal(check.Model!.OnnxSha256, document.OnnxSha256);
         Assert.Equal(dataset.Examples.Count, served.Examples);
         Assert.Equal(dataset.Examples.Select(e => e.Example.PatientId).Distinct().Count(), evaluation.Patients);
-        Assert.Equal(BinaryClassificationMetrics.Auroc(predicted, outcomes), served.Auroc!.Value, 9);
-        Assert.Equal(BinaryClassificationMetrics.AveragePrecision(predicted, outcomes), served.AveragePrecision!.Value, 9);
-        Assert.Equal(BinaryClassificationMetrics.Brier(predicted, outcomes), served.Brier, 9);
-        Assert.Equal(BinaryClassificationMetrics.ExpectedCalibrationError(predicted, outcomes), served.ExpectedCalibrationError, 9);
+        Assert.Equal(BinaryClassificationMetrics.Auroc(predicted, outcomes), served.Auroc!.Value, 6);
+        Assert.Equal(BinaryClassificationMetrics.AveragePrecision(predicted, outcomes), served.AveragePrecision!.Value, 6);
+        // ONNX Runtime rounds a float differently in a 22-row batch than in the evaluation's larger ones (about 1e-9 here).
+        Assert.Equal(BinaryClassificationMetrics.Brier(predicted, outcomes), served.Brier, 6);
+        Assert.Equal(BinaryClassificationMetrics.ExpectedCalibrationError(predicted, outcomes), served.ExpectedCalibrationError, 6);
         Assert.Equal(BinaryClassificationMetrics.CalibrationCurve(predicted, outcomes).Select(b => b.Count), evaluation.Calibration.Select(b => b.Count));
         var oracle = evaluation.Predictors.Single(p => p.Kind == PredictorKind.Oracle);
         Assert.Equal(BinaryClassificationMetrics.Auroc([.. dataset.Examples.Select(e => e.TrueProbability!.Value)], outcomes), oracle.Auroc!.Value, 9);
@@ -113,9 +114,20 @@ public sealed class ModelEvaluationTests(ExternalCohortFixture cohort) : IClassF
         CopyDirectory(cohort.Path, copy.Path);
         var truthPath = Path.Combine(copy.Path, "truth", "true-response-probabilities.csv");
         var lines = File.ReadAllLines(truthPath);
-        // The new layout: true_probability renamed, first_line_probability added at the end (here a value the old column never holds).
-        var rewritten = new[] { lines[0].Replace("p_true", "true_probability", StringComparison.Ordinal) + ",first_line_probability" }
-            .Concat(lines.Skip(1).Select(l => l + ",0.123400"));
+        // Read by name, wherever the column is: p_true renamed, first_line_probability moved to the front with a value the other column never holds.
+        var header = lines[0].Split(',').ToList();
+        var column = header.IndexOf("first_line_probability");
+        Assert.True(column >= 0, "the generator writes first_line_probability");
+        string Moved(string line)
+        {
+            var fields = line.Split(',').ToList();
+            fields.RemoveAt(column);
+            return "0.123400," + string.Join(',', fields);
+        }
+
+        header.RemoveAt(column);
+        var rewritten = new[] { "first_line_probability," + string.Join(',', header).Replace("p_true", "true_probability", StringComparison.Ordinal) }
+            .Concat(lines.Skip(1).Select(Moved));
         File.WriteAllLines(truthPath, rewritten);
 
         var dataset = await CohortDataset.LoadAsync(copy.Path, cohort.Catalog, splitSeed: 1);

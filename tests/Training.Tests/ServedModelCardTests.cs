@@ -43,8 +43,8 @@ public sealed class ServedModelCardTests
         Assert.Equal(committed.Predictors.Select(p => p.Name), fresh.Predictors.Select(p => p.Name));
         foreach (var (before, again) in committed.Predictors.Zip(fresh.Predictors))
         {
-            Assert.Equal(before.Auroc, again.Auroc, 9);
-            Assert.Equal(before.AveragePrecision, again.AveragePrecision, 9);
+            Assert.Equal(before.Auroc!.Value, again.Auroc!.Value, 9);
+            Assert.Equal(before.AveragePrecision!.Value, again.AveragePrecision!.Value, 9);
             Assert.Equal(before.Brier, again.Brier, 9);
             Assert.Equal(before.ExpectedCalibrationError, again.ExpectedCalibrationError, 9);
         }
@@ -57,6 +57,6 @@ public sealed class ServedModelCardTests
         var row = string.Create(CultureInfo.InvariantCulture, $"| {served.Name} | {served.Auroc:0.000} | {served.AveragePrecision:0.000} | {served.Brier:0.000} | {served.ExpectedCalibrationError:0.000} |");
         Assert.Contains(row, card, StringComparison.Ordinal);
         var metrics = manifest["metrics"]!["Overall"]!.AsArray();
-        Assert.Equal(served.Auroc, metrics[0]!["Auroc"]!.GetValue<double>(), 9);
+        Assert.Equal(served.Auroc!.Value, metrics[0]!["Auroc"]!.GetValue<double>(), 9);
     }
 }
