@@ -38,7 +38,8 @@ public sealed partial class TumorBoardTests(TumorBoardBrowser browser, ITestOutp
     [Fact]
     public async Task Chair_and_two_members_run_a_meeting_sign_off_locks_and_the_printed_report_has_the_recommendation()
     {
-        var patients = await PatientsAsync(2, p => p.PrimaryCancer?.CancerType == CancerType.NonSmallCellLungCancer && BiomarkerDefinitions.BiomarkersOf(p).Count > 0 && p.Variants.Count > 0);
+        var patients = await PatientsAsync(2, p => p.PrimaryCancer?.CancerType == CancerType.NonSmallCellLungCancer && BiomarkerDefinitions.BiomarkersOf(p).Count > 0 && p.Variants.Count > 0
+            && CatalogCandidates(p) >= 2);
 
         // The chair creates the meeting; bad input first.
         var chair = await browser.SignInAsync("board", "board-demo");
@@ -263,6 +264,17 @@ public sealed partial class TumorBoardTests(TumorBoardBrowser browser, ITestOutp
         await act();
         await Task.WhenAll(followers.Select(followed));
         return watch.Elapsed;
+    }
+
+    /// <summary>Therapies not yet received with a catalog context for the patient's next line: the board ranks these.</summary>
+    private int CatalogCandidates(PatientProfile p)
+    {
+        var catalog = browser.Host.Services.GetRequiredService<TherapyCatalog>();
+        var model = new ResponseModel(catalog);
+        var received = p.TherapyLines.Concat(p.CurativeIntentTherapies).Select(l => l.CatalogTherapyId).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var biomarkers = BiomarkerDefinitions.BiomarkersOf(p);
+        var cancerType = p.PrimaryCancer?.CancerType ?? CancerType.Other;
+        return catalog.Therapies.Count(t => !received.Contains(t.Id) && model.BestContext(t.Id, cancerType, biomarkers, p.TherapyLines.Count + 1) is not null);
     }
 
     private async Task<List<PatientProfile>> PatientsAsync(int count, Func<PatientProfile, bool> wanted)
