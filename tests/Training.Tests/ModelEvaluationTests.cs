@@ -93,7 +93,8 @@ public sealed class ModelEvaluationTests(ExternalCohortFixture cohort) : IClassF
         var oracle = evaluation.Predictors.Single(p => p.Kind == PredictorKind.Oracle);
         Assert.Equal(BinaryClassificationMetrics.Auroc([.. dataset.Examples.Select(e => e.TrueProbability!.Value)], outcomes), oracle.Auroc!.Value, 9);
         Assert.InRange(served.Auroc!.Value, 0.65, 1.0);
-        Assert.Equal(6, served.SubgroupGaps.Count);
+        Assert.Equal(7, served.SubgroupGaps.Count);
+        Assert.Contains(served.Subgroups, g => g.Dimension == "Line of therapy" && g.Group == "Third line or later");
         Assert.All(served.Subgroups.Where(s => s.Auroc is not null), s => Assert.NotNull(s.OracleAuroc));
         Assert.NotNull(served.Truth);
         Assert.InRange(served.Truth!.MeanPatientRankCorrelation!.Value, 0.5, 1.0);

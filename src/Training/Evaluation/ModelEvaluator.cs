@@ -192,6 +192,8 @@ public static class ModelEvaluator
             ("Ethnicity", Keys(e => e.Profile.Demographics.Ethnicity ?? "Not recorded")),
             ("Cancer type", Keys(e => CancerTypes.DisplayName(e.Profile.PrimaryCancer?.CancerType ?? CancerType.Other))),
             ("Therapy", Keys(e => dataset.Catalog.Therapy(e.Example.TherapyId).DisplayName)),
+            // Later lines are where the line modifiers act and where 1.1.0 over-predicted (issue 13).
+            ("Line of therapy", Keys(e => e.Example.LineNumber switch { 1 => "First line", 2 => "Second line", _ => "Third line or later" })),
         ];
     }
 
