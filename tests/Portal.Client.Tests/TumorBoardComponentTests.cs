@@ -60,6 +60,58 @@ public sealed class TumorBoardComponentTests : BunitContext
     }
 
     [Fact]
+    public void The_board_shows_the_calibration_cohort_and_one_calibration_line_under_each_row_with_a_number()
+    {
+        var predictions = BoardPredictionFixtures.Calibrated();
+
+        var table = Render<CasePredictionsTable>(p => p.Add(c => c.Predictions, predictions).Add(c => c.CanSelect, true));
+
+        Assert.Equal(BoardPredictionFixtures.SourceText, table.Find("[data-testid=board-calibration-source]").TextContent.Trim());
+        Assert.Empty(table.FindAll("[data-testid=board-calibration-unavailable]"));
+        var lines = table.FindAll("[data-testid=board-calibration-row]");
+        Assert.Equal(["sotorasib", "docetaxel"], lines.Select(l => l.GetAttribute("data-therapy")));
+        Assert.Equal(BoardPredictionFixtures.Own.Text, lines[0].QuerySelector("[data-testid=board-calibration]")!.TextContent.Trim());
+        Assert.Equal("therapy", lines[0].QuerySelector("[data-testid=board-calibration]")!.GetAttribute("data-calibration-scope"));
+        Assert.Equal(BoardPredictionFixtures.Pooled.Text, lines[1].QuerySelector("[data-testid=board-calibration]")!.TextContent.Trim());
+        Assert.Equal("all-therapies", lines[1].QuerySelector("[data-testid=board-calibration]")!.GetAttribute("data-calibration-scope"));
+        Assert.Equal("5", lines[0].QuerySelectorAll("td")[1].GetAttribute("colspan"));
+        Assert.Equal("board-calibration-row", lines[0].GetAttribute("class"));
+
+        // The line sits directly under its own row, in the candidates and the received table.
+        Assert.Equal("sotorasib", lines[0].PreviousElementSibling!.GetAttribute("data-therapy"));
+        Assert.Equal("board-prediction-row", lines[0].PreviousElementSibling!.GetAttribute("data-testid"));
+        Assert.Equal("board-received-row", lines[1].PreviousElementSibling!.GetAttribute("data-testid"));
+
+        // Progressed on it: "Not estimated", and no calibration although the contract carries one.
+        var progressed = table.Find("[data-testid=board-received-row][data-therapy=carboplatin-pemetrexed-pembrolizumab]");
+        Assert.Contains("Not estimated", progressed.TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain(BoardPredictionFixtures.ForProgressed.Text, table.Markup, StringComparison.Ordinal);
+        Assert.DoesNotContain("Calibration:", table.Find("[data-testid=board-no-evidence]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_prediction_without_calibration_renders_without_it_and_says_why_when_the_contract_says_so()
+    {
+        var unavailable = BoardPredictionFixtures.Uncalibrated(new CalibrationSource(false, BoardPredictionFixtures.UnavailableText));
+
+        var table = Render<CasePredictionsTable>(p => p.Add(c => c.Predictions, unavailable));
+
+        Assert.Equal(BoardPredictionFixtures.UnavailableText, table.Find("[data-testid=board-calibration-unavailable]").TextContent.Trim());
+        Assert.Empty(table.FindAll("[data-testid=board-calibration-source]"));
+        Assert.Empty(table.FindAll("[data-testid=board-calibration-row]"));
+        Assert.Equal("38%", table.Find("[data-testid=board-prediction-row] strong").TextContent);
+
+        // Predictions from a service that did not say (no source, no calibration): the table as before, no calibration text at all.
+        var silent = Render<CasePredictionsTable>(p => p.Add(c => c.Predictions, BoardPredictionFixtures.Uncalibrated(null)));
+
+        Assert.Empty(silent.FindAll("[data-testid=board-calibration-source]"));
+        Assert.Empty(silent.FindAll("[data-testid=board-calibration-unavailable]"));
+        Assert.DoesNotContain("Calibration", silent.Markup, StringComparison.Ordinal);
+        Assert.Equal(["sotorasib"], silent.FindAll("[data-testid=board-prediction-row]").Select(r => r.GetAttribute("data-therapy")));
+        Assert.Equal(2, silent.FindAll("[data-testid=board-received-row]").Count);
+    }
+
+    [Fact]
     public void A_recommendation_version_shows_what_was_signed_by_whom_and_its_hash()
     {
         var draft = new RecommendationDraft(RecommendationKind.ClinicalTrial, null, null, "NCT01234567 — basket trial", "Rare fusion.", EvidenceLevel.EscatIC,

@@ -62,21 +62,82 @@ public sealed class CaseReportTests : MudTestContext
         Assert.Equal(2, _predictions.Calls);
     }
 
+    [Fact]
+    public void The_report_prints_the_calibration_cohort_and_a_calibration_line_under_each_number()
+    {
+        _predictions.Answer = BoardPredictionFixtures.Calibrated();
+        Serve(TestProfiles.Build());
+
+        var cut = Render<CaseReport>(p => p.Add(c => c.MeetingId, MeetingId).Add(c => c.CaseId, CaseId));
+
+        cut.WaitForElement("[data-testid=case-report]");
+        Assert.Equal(BoardPredictionFixtures.SourceText, cut.Find("[data-testid=report-calibration-source]").TextContent.Trim());
+        Assert.Empty(cut.FindAll("[data-testid=report-calibration-unavailable]"));
+        var lines = cut.FindAll("[data-testid=report-calibration-row]");
+        Assert.Equal(["sotorasib", "docetaxel"], lines.Select(l => l.GetAttribute("data-therapy")));
+        Assert.Equal(BoardPredictionFixtures.Own.Text, lines[0].QuerySelector("[data-testid=report-calibration]")!.TextContent.Trim());
+        Assert.Equal(BoardPredictionFixtures.Pooled.Text, lines[1].QuerySelector("[data-testid=report-calibration]")!.TextContent.Trim());
+        Assert.Equal("report-candidate-row", lines[0].PreviousElementSibling!.GetAttribute("data-testid"));
+        Assert.Equal("report-received-row", lines[1].PreviousElementSibling!.GetAttribute("data-testid"));
+
+        // Every calibration line spans the row's columns (5 in the candidates table, 4 in the received one).
+        Assert.Equal(5, lines[0].QuerySelectorAll("td").Sum(td => int.TryParse(td.GetAttribute("colspan"), out var n) ? n : 1));
+        Assert.Equal(4, lines[1].QuerySelectorAll("td").Sum(td => int.TryParse(td.GetAttribute("colspan"), out var n) ? n : 1));
+
+        // Progressed on it: not estimated, no calibration.
+        var progressed = cut.FindAll("[data-testid=report-received-row]").Single(r => r.TextContent.Contains("pembrolizumab", StringComparison.Ordinal));
+        Assert.Contains("Not estimated (progressed on it)", progressed.TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain(BoardPredictionFixtures.ForProgressed.Text, cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_report_without_calibration_prints_the_numbers_and_says_why_there_is_none()
+    {
+        _predictions.Answer = BoardPredictionFixtures.Uncalibrated(new CalibrationSource(false, BoardPredictionFixtures.UnavailableText));
+        Serve(TestProfiles.Build());
+
+        var cut = Render<CaseReport>(p => p.Add(c => c.MeetingId, MeetingId).Add(c => c.CaseId, CaseId));
+
+        cut.WaitForElement("[data-testid=case-report]");
+        Assert.Equal(BoardPredictionFixtures.UnavailableText, cut.Find("[data-testid=report-calibration-unavailable]").TextContent.Trim());
+        Assert.Empty(cut.FindAll("[data-testid=report-calibration-source]"));
+        Assert.Empty(cut.FindAll("[data-testid=report-calibration-row]"));
+        Assert.Contains("38%", cut.Find("[data-testid=report-candidate-row]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Predictions_whose_service_did_not_say_anything_about_calibration_print_without_it()
+    {
+        _predictions.Answer = BoardPredictionFixtures.Uncalibrated(null);
+        Serve(TestProfiles.Build());
+
+        var cut = Render<CaseReport>(p => p.Add(c => c.MeetingId, MeetingId).Add(c => c.CaseId, CaseId));
+
+        cut.WaitForElement("[data-testid=case-report]");
+        Assert.Empty(cut.FindAll("[data-testid=report-calibration-source]"));
+        Assert.Empty(cut.FindAll("[data-testid=report-calibration-unavailable]"));
+        Assert.Empty(cut.FindAll("[data-testid=report-calibration-row]"));
+        Assert.DoesNotContain("Calibration", cut.Find("[data-testid=report-predictions]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(2, cut.FindAll("[data-testid=report-received-row]").Count);
+    }
+
     private void Serve(PatientProfile profile)
     {
         Services.AddSingleton<IPatientDirectory>(new OnePatient(profile));
         Services.AddSingleton<ITumorBoards>(new OneCaseBoard(profile.PatientId));
     }
 
-    /// <summary>Counts calls; every answer is a refusal in words.</summary>
+    /// <summary>Counts calls; answers <see cref="Answer"/> when set, every other answer is a refusal in words.</summary>
     private sealed class CountingPredictions : IPatientPredictions
     {
         public int Calls { get; private set; }
 
+        public PatientPredictions? Answer { get; set; }
+
         public Task<PredictionOutcome<PatientPredictions>> PredictAsync(PatientProfile profile, WhatIfScenario? scenario, CancellationToken cancellationToken = default)
         {
             Calls++;
-            return Task.FromResult(PredictionOutcome.Failed<PatientPredictions>("the model is resting"));
+            return Task.FromResult(Answer is { } answer ? PredictionOutcome.Success(answer) : PredictionOutcome.Failed<PatientPredictions>("the model is resting"));
         }
 
         public Task<PredictionOutcome<PatientExplanation>> ExplainAsync(PatientProfile profile, WhatIfScenario? scenario, IReadOnlyList<string>? therapyIds = null, CancellationToken cancellationToken = default)
