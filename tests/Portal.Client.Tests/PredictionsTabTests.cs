@@ -66,6 +66,17 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
+    public void A_candidate_sharing_an_agent_the_disease_progressed_on_says_so_in_its_row()
+    {
+        var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
+
+        cut.WaitForElement("[data-testid=prediction-table]");
+        var row = cut.Find("[data-testid=prediction-row][data-therapy=carboplatin-pemetrexed]");
+        Assert.Contains("Ranked after fresh options: Contains carboplatin — the disease progressed on it in line 1", row.QuerySelector("[data-testid=progressed-agents]")!.TextContent, StringComparison.Ordinal);
+        Assert.Empty(cut.Find("[data-testid=prediction-row][data-therapy=osimertinib]").QuerySelectorAll("[data-testid=progressed-agents]"));
+    }
+
+    [Fact]
     public void Therapies_without_catalog_evidence_are_collapsed_apart_with_the_reason_and_no_published_rate()
     {
         var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
@@ -338,7 +349,10 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
                     new TherapyPrediction("osimertinib", "Osimertinib", "EGFR TKI", 0.72 + shift, 0.71 + shift, 0.61 + shift, 0.80 + shift,
                         new TherapyEvidence("EGFR-mutant NSCLC", true, 0.80, "FDA approved (level 1)", "Soria 2018, FLAURA"), TherapyGroup.Candidate, 1, [], null),
                     new TherapyPrediction("carboplatin-pemetrexed", "Carboplatin + pemetrexed", "Platinum doublet", 0.25, 0.25, 0.2, 0.3,
-                        new TherapyEvidence("NSCLC, no actionable driver", false, 0.28, "standard of care", "Gandhi 2018"), TherapyGroup.Candidate, 2, [], null),
+                        new TherapyEvidence("NSCLC, no actionable driver", false, 0.28, "standard of care", "Gandhi 2018"), TherapyGroup.Candidate, 2, [], null)
+                    {
+                        ProgressedAgentsText = "Contains carboplatin — the disease progressed on it in line 1 (Carboplatin + pemetrexed + pembrolizumab).",
+                    },
                     new TherapyPrediction("carboplatin-pemetrexed-pembrolizumab", "Carboplatin + pemetrexed + pembrolizumab", "Chemo-immunotherapy", 0.56, 0.55, 0.48, 0.61,
                         new TherapyEvidence("NSCLC, no actionable driver", false, 0.48, "standard of care", "Gandhi 2018 (KEYNOTE-189)"), TherapyGroup.Received, null,
                         [new PriorTherapyUse(1, new DateOnly(2025, 3, 2), new DateOnly(2025, 6, 20), RecistResponse.ProgressiveDisease, false)], null),

@@ -44,6 +44,13 @@ public sealed record RankedTherapy(
     string? NoEvidenceText)
 {
     public string TherapyId => Prediction.TherapyId;
+
+    /// <summary>
+    /// For a candidate: the agents it shares with a regimen the disease progressed on, in words ("pembrolizumab — progressed
+    /// on it in line 1 (Carboplatin + pemetrexed + pembrolizumab)"); null when it shares none. Such candidates are ranked after
+    /// the others and pages say why.
+    /// </summary>
+    public string? ProgressedAgentsText { get; init; }
 }
 
 /// <summary>
@@ -98,11 +105,41 @@ public sealed record TherapyRanking(
             }
         }
 
+        // A candidate that shares an agent with a regimen the disease progressed on (pembrolizumab after progression on
+        // chemo-immunotherapy) is not a fresh option: ranked after the others, with the reason.
+        var progressed = ProgressedAgents(profile, prediction.AsOf, catalog);
+        string? SharedWithProgressed(string therapyId)
+        {
+            var shared = catalog.Therapy(therapyId).Medications
+                .Where(m => progressed.ContainsKey(m.RxNormCode))
+                .Select(m => $"{m.Name} — the disease progressed on it in {progressed[m.RxNormCode]}")
+                .ToList();
+            return shared.Count == 0 ? null : "Contains " + string.Join("; ", shared) + ".";
+        }
+
         return new TherapyRanking(
-            [.. candidates.OrderByDescending(t => t.Probability).ThenBy(t => t.TherapyId, StringComparer.Ordinal)
-                .Select((t, i) => new RankedTherapy(t, TherapyGroup.Candidate, i + 1, [], null, null))],
+            [.. candidates.Select(t => (Therapy: t, Shared: SharedWithProgressed(t.TherapyId)))
+                .OrderBy(c => c.Shared is not null).ThenByDescending(c => c.Therapy.Probability).ThenBy(c => c.Therapy.TherapyId, StringComparer.Ordinal)
+                .Select((c, i) => new RankedTherapy(c.Therapy, TherapyGroup.Candidate, i + 1, [], null, null) { ProgressedAgentsText = c.Shared })],
             [.. received.OrderBy(r => r.PriorUses[^1].LineNumber == 0 ? int.MaxValue : r.PriorUses[^1].LineNumber).ThenBy(r => r.TherapyId, StringComparer.Ordinal)],
             [.. noEvidence.OrderBy(r => r.NoEvidence).ThenBy(r => r.Prediction.TherapyName, StringComparer.Ordinal)]);
+    }
+
+    /// <summary>RxNorm ingredient → where the disease progressed on it ("line 1 (Carboplatin + pemetrexed + pembrolizumab)"), by the date.</summary>
+    private static Dictionary<string, string> ProgressedAgents(PatientProfile profile, DateOnly asOf, TherapyCatalog catalog)
+    {
+        var agents = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in profile.TherapyLines.Where(l => l.BestResponse == RecistResponse.ProgressiveDisease && l.CatalogTherapyId is not null
+            && (l.StartedOn is null || l.StartedOn <= asOf)).OrderBy(l => l.LineNumber))
+        {
+            var therapy = catalog.Therapies.FirstOrDefault(t => t.Id == line.CatalogTherapyId);
+            foreach (var medication in therapy?.Medications ?? [])
+            {
+                agents.TryAdd(medication.RxNormCode, $"line {line.LineNumber} ({therapy!.DisplayName})");
+            }
+        }
+
+        return agents;
     }
 
     /// <summary>Lines for advanced disease and curative-intent courses started on or before <paramref name="asOf"/> (or undated), by catalog therapy.</summary>

@@ -94,6 +94,12 @@ public sealed record TherapyPrediction(
     /// </summary>
     public bool ProgressedOnIt => Group == TherapyGroup.Received && PriorUses.Any(u => u.BestResponse == RecistResponse.ProgressiveDisease);
 
+    /// <summary>
+    /// A candidate sharing an agent with a regimen the disease progressed on: which, and where ("Contains pembrolizumab — the
+    /// disease progressed on it in line 1 (…)."). Such candidates are ranked after the others; null otherwise.
+    /// </summary>
+    public string? ProgressedAgentsText { get; init; }
+
     /// <summary>How often patients responded among held-out predictions in the same range; null when the model has no usable evaluation.</summary>
     public CalibrationAtPointOfCare? Calibration { get; init; }
 

@@ -308,6 +308,7 @@ internal sealed class PatientPredictionService(
             ranked.NoEvidenceText)
         {
             Calibration = Calibration(calibration, t.TherapyId, t.Probability),
+            ProgressedAgentsText = ranked.ProgressedAgentsText,
             ReliabilityCurve = [.. (calibration?.BinsFor(t.TherapyId) ?? []).Select(b => new ReliabilityBin(b.Lower, b.Upper, b.Count, b.MeanPredicted, b.ObservedRate))],
         };
     }

@@ -34,6 +34,32 @@ public sealed class TherapyRankingTests
         Assert.Equal(new PriorTherapyUse(1, new DateOnly(2025, 3, 2), new DateOnly(2025, 6, 20), RecistResponse.ProgressiveDisease, false), use);
     }
 
+    [Theory]
+    [InlineData(RecistResponse.ProgressiveDisease, true)]
+    [InlineData(RecistResponse.PartialResponse, false)]
+    public void A_candidate_sharing_an_agent_the_disease_progressed_on_is_ranked_after_fresh_options_with_the_reason(RecistResponse firstLineResponse, bool progressed)
+    {
+        // TMB-high KRAS G12C NSCLC after chemo-immunotherapy: pembrolizumab alone has catalog evidence (KEYNOTE-158, pretreated).
+        var profile = KrasG12CNsclcAfterFirstLine(firstLineResponse) with { TumorMutationalBurden = new TumorMutationalBurden(14, Src) };
+        var probabilities = new Dictionary<string, double> { ["pembrolizumab"] = 0.50, ["sotorasib"] = 0.41, ["docetaxel"] = 0.18 };
+
+        var ranking = TherapyRanking.Of(Prediction(profile, probabilities), profile, TestModels.Catalog);
+
+        var pembrolizumab = Assert.Single(ranking.Candidates, c => c.TherapyId == "pembrolizumab");
+        if (progressed)
+        {
+            Assert.Equal("sotorasib", ranking.TopCandidate!.TherapyId);
+            Assert.Equal(ranking.Candidates.Count, pembrolizumab.Rank);
+            Assert.Contains("pembrolizumab — the disease progressed on it in line 1 (Carboplatin + pemetrexed + pembrolizumab)", pembrolizumab.ProgressedAgentsText, StringComparison.Ordinal);
+            Assert.All(ranking.Candidates.Where(c => c.TherapyId != "pembrolizumab"), c => Assert.Null(c.ProgressedAgentsText));
+        }
+        else
+        {
+            Assert.Equal("pembrolizumab", ranking.TopCandidate!.TherapyId);
+            Assert.Null(pembrolizumab.ProgressedAgentsText);
+        }
+    }
+
     [Fact]
     public void A_received_therapy_appears_only_in_the_received_group_and_every_therapy_appears_once()
     {
