@@ -33,11 +33,11 @@ public sealed class ShapleyBenchmarkConfig : ManualConfig
 }
 
 /// <summary>
-/// Exact Shapley explanations of one patient for all 22 therapies of model 1.1.0 (ONNX Runtime CPU, one intra-op
+/// Exact Shapley explanations of one patient for all 22 therapies of the served model (1.2.0) (ONNX Runtime CPU, one intra-op
 /// thread), at k = 8, 10, 12, 14 players: the portal's way (clinical and genomic halves evaluated once each,
 /// <see cref="SeparableEnsemble"/>, on every core and on one), every distinct row through the runtime, against the
 /// naive way (one Run per coalition) and against raw <c>InferenceSession.Run</c> on the same number of rows. Patients are generated (seed 42) and chosen
-/// as the first with exactly k players; the reference sample is model 1.1.0's reference population (same cohort and
+/// as the first with exactly k players; the reference sample is the served model's reference population (same cohort and
 /// feature schema), cut to the default 32 rows.
 /// </summary>
 [Config(typeof(ShapleyBenchmarkConfig))]
@@ -319,9 +319,12 @@ internal static class NaiveShapley
     }
 }
 
-/// <summary>Model 1.1.0 (the served one) in ONNX Runtime (CPU, one intra-op thread) and its separable evaluation, the reference sample, generated patients by player count.</summary>
+/// <summary>The served model in ONNX Runtime (CPU, one intra-op thread) and its separable evaluation, the reference sample, generated patients by player count.</summary>
 internal sealed class ShapleySetup : IDisposable
 {
+    /// <summary>The version the portal serves by default (its graph carries the line- and exclusion-aware catalog prior).</summary>
+    public const string ServedVersion = "1.2.0";
+
     public static readonly DateOnly AsOf = new(2025, 6, 30);
     private static readonly string[] InputNames = ["clinical", "genomic", "therapy"];
     private static readonly string[] OutputNames = ["probability"];
@@ -339,11 +342,11 @@ internal sealed class ShapleySetup : IDisposable
         _catalog = TherapyCatalogLoader.Load(TherapyCatalogLoader.FindDefault(root));
         _featurizer = new PatientFeaturizer(_catalog);
         using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
-        var model = Path.Combine(root, "models", "efficacy", "1.1.0", "model.onnx");
+        var model = Path.Combine(root, "models", "efficacy", ServedVersion, "model.onnx");
         _session = new InferenceSession(model, options);
         var schema = _featurizer.Schema;
         Scorer = new OrtSessionScorer(_session, schema.Clinical.Count, schema.Genomic.Count, schema.TherapyIds.Count);
-        FullReference = ReferenceSample.Load(Path.Combine(root, "models", "efficacy", "1.1.0", "reference-population.json"), schema);
+        FullReference = ReferenceSample.Load(Path.Combine(root, "models", "efficacy", ServedVersion, "reference-population.json"), schema);
         Separable = SeparableEnsemble.TryCreate(File.ReadAllBytes(model), out var reason) ?? throw new InvalidOperationException(reason);
         Separable.CheckAgainst(Scorer, FullReference);
         Reference = FullReference.Take(new ShapleyOptions().ReferenceSize);

@@ -44,9 +44,10 @@ public sealed class SeparableEnsemble
     private readonly float[] _cancerApplies;
     private readonly float[] _biomarkerPresent;
     private readonly float[] _biomarkerNotRequired;
-    private readonly float[]? _lineWeight;
+    // Line and exclusion factors touch a handful of features (first_line; EGFR, ALK, ERBB2, BRAF): only their rows are kept.
+    private readonly (int Feature, float[] Weights)[]? _lineWeight;
     private readonly float[]? _lineBias;
-    private readonly float[]? _biomarkerExcluded;
+    private readonly (int Feature, float[] Weights)[]? _biomarkerExcluded;
     private readonly float[] _score;
     private readonly int[][] _therapyEntries;
     private readonly float[][] _therapyEntryFactors;
@@ -68,9 +69,9 @@ public sealed class SeparableEnsemble
         _outputWeights = [.. members.SelectMany(m => m.Output)];
         _outputBiasSum = members.Sum(m => m.OutputBias);
         _cancerApplies = prior.CancerApplies;
-        _lineWeight = prior.LineWeight;
+        _lineWeight = prior.LineWeight is { } lineWeight ? NonZeroRows(lineWeight, clinicalWidth, prior.Score.Length) : null;
         _lineBias = prior.LineBias;
-        _biomarkerExcluded = prior.BiomarkerExcluded;
+        _biomarkerExcluded = prior.BiomarkerExcluded is { } excluded ? NonZeroRows(excluded, genomicWidth, prior.Score.Length) : null;
         _biomarkerPresent = prior.BiomarkerPresent;
         _biomarkerNotRequired = prior.BiomarkerNotRequired;
         _score = prior.Score;
@@ -263,7 +264,7 @@ public sealed class SeparableEnsemble
         {
             // The context's line factor, as the graph computes it: first_line · weight + bias.
             Span<float> line = stackalloc float[PriorEntries];
-            MatrixTimesVector(clinical, _lineWeight, PriorEntries, line);
+            SparseRowsTimesVector(clinical, _lineWeight, line);
             for (var j = 0; j < cancer.Length; j++)
             {
                 cancer[j] *= line[j] + _lineBias[j];
@@ -289,7 +290,7 @@ public sealed class SeparableEnsemble
         {
             // A context's excluded biomarkers (e.g. EGFR/ALK for PD-L1 ≥ 50 %), as the graph computes them.
             Span<float> excluded = stackalloc float[PriorEntries];
-            MatrixTimesVector(genomic, _biomarkerExcluded, PriorEntries, excluded);
+            SparseRowsTimesVector(genomic, _biomarkerExcluded, excluded);
             for (var j = 0; j < biomarker.Length; j++)
             {
                 biomarker[j] *= 1f - MathF.Min(excluded[j], 1f);
@@ -505,6 +506,29 @@ public sealed class SeparableEnsemble
     }
 
     /// <summary>y[j] = Σ_i x[i] · matrix[i × width + j] (the prior's MatMul of a row by a [rows × width] constant).</summary>
+    private static (int Feature, float[] Weights)[] NonZeroRows(float[] matrix, int rows, int width) =>
+        [.. Enumerable.Range(0, rows)
+            .Where(r => matrix.AsSpan(r * width, width).ContainsAnyExcept(0f))
+            .Select(r => (r, matrix.AsSpan(r * width, width).ToArray()))];
+
+    /// <summary>y = x · M for an M kept as its non-zero rows: the same sums in the same order as the full product.</summary>
+    private static void SparseRowsTimesVector(ReadOnlySpan<float> x, (int Feature, float[] Weights)[] rows, Span<float> y)
+    {
+        y.Clear();
+        foreach (var (feature, weights) in rows)
+        {
+            if (x[feature] == 0f)
+            {
+                continue;
+            }
+
+            for (var j = 0; j < weights.Length; j++)
+            {
+                y[j] += x[feature] * weights[j];
+            }
+        }
+    }
+
     private static void MatrixTimesVector(ReadOnlySpan<float> x, float[] matrix, int width, Span<float> y)
     {
         y.Clear();
