@@ -117,7 +117,11 @@ public sealed class BoardSessionCoordinator(TimeProvider time, ILogger<BoardSess
 
         private sealed class Handle(MeetingSession session, BoardMember member, Func<BoardSessionState, Task> onChange, DateTimeOffset joinedUtc) : IBoardSessionHandle
         {
+            // Delivery to this browser: one at a time, in revision order, the latest state winning when several wait.
+            private readonly Lock _delivery = new();
             private long _notified = -1;
+            private BoardSessionState? _pending;
+            private bool _delivering;
 
             public BoardMember Member { get; } = member;
 
@@ -201,32 +205,55 @@ public sealed class BoardSessionCoordinator(TimeProvider time, ILogger<BoardSess
                     return;
                 }
 
-                // States arrive in revision order from one thread, but not necessarily from several: never go back.
-                long seen;
-                do
+                // States are published from several threads: accepting them in revision order is not enough, two accepted
+                // states could still reach the browser in the other order. One delivery loop per browser sends them in order.
+                lock (_delivery)
                 {
-                    seen = Interlocked.Read(ref _notified);
-                    if (state.Revision <= seen)
+                    if (state.Revision <= _notified)
                     {
                         return;
                     }
-                }
-                while (Interlocked.CompareExchange(ref _notified, state.Revision, seen) != seen);
 
-                _ = NotifyAsync(state);
+                    _notified = state.Revision;
+                    _pending = state;
+                    if (_delivering)
+                    {
+                        return;
+                    }
+
+                    _delivering = true;
+                }
+
+                _ = DeliverAsync();
             }
 
-            private async Task NotifyAsync(BoardSessionState state)
+            private async Task DeliverAsync()
             {
-                try
+                while (true)
                 {
-                    await onChange(state).ConfigureAwait(false);
-                }
+                    BoardSessionState next;
+                    lock (_delivery)
+                    {
+                        if (_pending is null)
+                        {
+                            _delivering = false;
+                            return;
+                        }
+
+                        next = _pending;
+                        _pending = null;
+                    }
+
+                    try
+                    {
+                        await onChange(next).ConfigureAwait(false);
+                    }
 #pragma warning disable CA1031 // one browser's failure must not stop the others
-                catch (Exception ex)
+                    catch (Exception ex)
 #pragma warning restore CA1031
-                {
-                    session._owner.LogNotifyFailed(ex, session._meetingId);
+                    {
+                        session._owner.LogNotifyFailed(ex, session._meetingId);
+                    }
                 }
             }
 
