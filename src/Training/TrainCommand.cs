@@ -1,5 +1,6 @@
 using System.Globalization;
 using Precision.Clinical.Catalog;
+using Precision.Inference.Evaluation;
 using Precision.Inference.Features;
 using Precision.Training.Evaluation;
 using Precision.Training.Data;
@@ -68,18 +69,15 @@ internal static class TrainCommand
             var counts = dataset.Examples.GroupBy(e => e.Split).ToDictionary(g => g.Key, g => g.Count());
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{dataset.Examples.Count} examples: train {counts.GetValueOrDefault(DataSplit.Train)}, validation {counts.GetValueOrDefault(DataSplit.Validation)}, test {counts.GetValueOrDefault(DataSplit.Test)}; feature schema {dataset.Featurizer.Schema.Hash[..12]}"));
+            // Read before training, so a wrong path fails in seconds rather than after the whole run.
+            var external = externalCohort is null ? null : CohortDataset.LoadAsync(externalCohort, catalog, options.Seed).GetAwaiter().GetResult();
             using var ensemble = EnsembleTrainer.Train(dataset, options, new Progress(stdout));
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"temperature {ensemble.Temperature:0.000} (fitted on validation)"));
             // The evaluation scores the written model.onnx in ONNX Runtime, as evaluate and the portal do.
-            var external = externalCohort is null ? null : CohortDataset.LoadAsync(externalCohort, catalog, options.Seed).GetAwaiter().GetResult();
             var evaluation = ModelArtifacts.Write(output, version, DateOnly.FromDateTime(DateTime.UtcNow), ensemble, dataset, cohort, options, external);
             var test = evaluation.TestSplit!;
             stdout.WriteLine($"held-out test patients ({test.Patients} patients, {test.Examples} rows; ONNX SHA-256 {evaluation.OnnxSha256[..12]}…):");
-            foreach (var metrics in test.Predictors)
-            {
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {metrics.Name,-52} AUROC {EvaluationMarkdown.F(metrics.Auroc)}  AUPRC {EvaluationMarkdown.F(metrics.AveragePrecision)}  Brier {EvaluationMarkdown.F(metrics.Brier)}  ECE {EvaluationMarkdown.F(metrics.ExpectedCalibrationError)}  (n={metrics.Examples})"));
-            }
+            WritePredictors(stdout, test);
 
             stdout.WriteLine(EvaluationMarkdown.ComparisonWithTrees(test).Replace("**", string.Empty, StringComparison.Ordinal));
             if (test.Predictors[0].Truth is { } truth)
@@ -95,11 +93,7 @@ internal static class TrainCommand
             if (evaluation.External is { } externalResult)
             {
                 stdout.WriteLine($"external cohort ({externalResult.Name}: {externalResult.Patients} patients, {externalResult.Examples} rows):");
-                foreach (var metrics in externalResult.Predictors)
-                {
-                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  {metrics.Name,-52} AUROC {EvaluationMarkdown.F(metrics.Auroc)}  AUPRC {EvaluationMarkdown.F(metrics.AveragePrecision)}  Brier {EvaluationMarkdown.F(metrics.Brier)}  ECE {EvaluationMarkdown.F(metrics.ExpectedCalibrationError)}  (n={metrics.Examples})"));
-                }
+                WritePredictors(stdout, externalResult);
             }
 
             foreach (var note in test.Notes)
@@ -118,6 +112,15 @@ internal static class TrainCommand
         {
             stderr.WriteLine("error: " + e.Message);
             return 1;
+        }
+    }
+
+    private static void WritePredictors(TextWriter stdout, CohortEvaluation cohort)
+    {
+        foreach (var metrics in cohort.Predictors)
+        {
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {metrics.Name,-52} AUROC {EvaluationMarkdown.F(metrics.Auroc)}  AUPRC {EvaluationMarkdown.F(metrics.AveragePrecision)}  Brier {EvaluationMarkdown.F(metrics.Brier)}  ECE {EvaluationMarkdown.F(metrics.ExpectedCalibrationError)}  (n={metrics.Examples})"));
         }
     }
 

@@ -90,6 +90,20 @@ public sealed class CatalogTests
     }
 
     [Fact]
+    public void A_context_that_excludes_its_own_biomarker_is_refused_by_name()
+    {
+        var context = TestSupport.Catalog.Contexts.First(c => c.Id == "nsclc-pdl1-high");
+        var broken = TestSupport.Catalog with
+        {
+            Contexts = [.. TestSupport.Catalog.Contexts.Select(c => c.Id == context.Id ? c with { ExcludedBiomarkers = [BiomarkerKind.PdL1High] } : c)],
+        };
+
+        var problem = Assert.Single(TherapyCatalogLoader.Validate(broken));
+
+        Assert.Contains("context 'nsclc-pdl1-high': excludedBiomarkers must list other biomarkers", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Modifiers_add_their_log_odds()
     {
         var model = new ResponseModel(TestSupport.Catalog);

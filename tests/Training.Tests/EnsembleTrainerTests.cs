@@ -81,6 +81,7 @@ public sealed class TrainCommandTests
     [InlineData(2, "not a known option", "--cohort", "x", "--members", "0")]
     [InlineData(2, "needs a value", "--cohort")]
     [InlineData(1, "No cohort at /no/such/cohort", "--cohort", "/no/such/cohort")]
+    [InlineData(2, "not a known option or is out of range", "--cohort", "x", "--patience", "0")]
     public void Bad_train_arguments_get_a_clear_message_and_exit_code(int exitCode, string message, params string[] arguments)
     {
         using var stdout = new StringWriter();
@@ -90,5 +91,21 @@ public sealed class TrainCommandTests
 
         Assert.Equal(exitCode, code);
         Assert.Contains(message, stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_external_cohort_is_named_before_any_training()
+    {
+        using var cohort = new TempDirectory();
+        var catalog = Clinical.Catalog.TherapyCatalogLoader.Load(Clinical.Catalog.TherapyCatalogLoader.FindDefault(AppContext.BaseDirectory));
+        new Cohort.CohortGenerator(catalog).Generate(new Cohort.CohortOptions { PatientCount = 40, Seed = 5, WriteBundles = false }, cohort.Path);
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = TrainingCli.Run(["train", "--cohort", cohort.Path, "--external-cohort", "/no/such/external"], stdout, stderr);
+
+        Assert.Equal(1, code);
+        Assert.Contains("No cohort at /no/such/external", stderr.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("epoch", stdout.ToString(), StringComparison.Ordinal);
     }
 }
