@@ -45,7 +45,8 @@ public static class ExplanationPlayers
 
         // The same as-of rule as the featurizer: a player names only facts known by the date (each also gated by its feature below).
         profile = AsOfRule.Apply(profile, asOf, UndatedFacts.Use);
-        var facts = new FactsAsOf(profile, asOf);
+        var ageYears = profile.Demographics.AgeOn(asOf == DateOnly.MaxValue ? DateOnly.FromDateTime(DateTime.UtcNow) : asOf);
+        var latestLabs = profile.LatestLabs.ToDictionary(l => l.Analyte);
         var builder = new Builder(schema, features);
         var players = new List<ExplanationPlayer>();
 
@@ -57,13 +58,13 @@ public static class ExplanationPlayers
             players.Add(builder.Player(name, PlayerKind.Diagnosis, ["Diagnosis"], [], [cancer.Source]));
         }
 
-        if (builder.Clinical("stage_missing") == 0f && facts.Stage is { } stage)
+        if (builder.Clinical("stage_missing") == 0f && profile.Stage is { } stage)
         {
             var label = stage.Stage.Trim();
             players.Add(builder.Player(label.StartsWith("Stage", StringComparison.OrdinalIgnoreCase) ? label : "Stage " + label, PlayerKind.Stage, ["Stage"], [], [stage.Source]));
         }
 
-        if (builder.Clinical("ecog_missing") == 0f && facts.Ecog is { } ecog)
+        if (builder.Clinical("ecog_missing") == 0f && profile.Ecog is { } ecog)
         {
             players.Add(builder.Player("ECOG " + ecog.Score.ToString(CultureInfo.InvariantCulture), PlayerKind.PerformanceStatus, ["ECOG"], [], [ecog.Source]));
         }
@@ -72,7 +73,7 @@ public static class ExplanationPlayers
         var sex = builder.Clinical("sex_female") == 1f ? "female" : builder.Clinical("sex_male") == 1f ? "male" : null;
         if (ageKnown || sex is not null)
         {
-            var age = ageKnown ? "Age " + facts.Age?.ToString(CultureInfo.InvariantCulture) : null;
+            var age = ageKnown ? "Age " + ageYears?.ToString(CultureInfo.InvariantCulture) : null;
             var name = age is null ? char.ToUpperInvariant(sex![0]) + sex[1..] : sex is null ? age : age + ", " + sex;
             players.Add(builder.Player(name, PlayerKind.Demographics, ["Age", "Sex"], [], [profile.Demographics.Source]));
         }
@@ -102,7 +103,7 @@ public static class ExplanationPlayers
         }
 
         var abnormal = LabAnalytes.All
-            .Select(a => (Analyte: a, Lab: facts.Lab(a.Analyte), Position: builder.ClinicalOrNull($"lab_{a.Analyte}_position"), Missing: builder.ClinicalOrNull($"lab_{a.Analyte}_missing")))
+            .Select(a => (Analyte: a, Lab: latestLabs.GetValueOrDefault(a.Analyte), Position: builder.ClinicalOrNull($"lab_{a.Analyte}_position"), Missing: builder.ClinicalOrNull($"lab_{a.Analyte}_missing")))
             .Where(l => l.Lab is not null && l.Missing == 0f && l.Position is < 0f or > 1f)
             .Select(l => (l.Analyte, Lab: l.Lab!, Label: LabLabel(l.Analyte, l.Lab!, l.Position < 0f ? "low" : "high")))
             .ToList();
@@ -131,7 +132,7 @@ public static class ExplanationPlayers
         {
             // Sources of the facts whose features stay in the residual: normal labs, microsatellite-stable results, normal metabolizers.
             var claimed = players.SelectMany(p => p.Sources).ToHashSet();
-            var sources = LabAnalytes.All.Select(a => facts.Lab(a.Analyte)?.Source)
+            var sources = LabAnalytes.All.Select(a => latestLabs.GetValueOrDefault(a.Analyte)?.Source)
                 .Append(profile.Microsatellite?.Source)
                 .Concat(profile.Pharmacogenomics.Select(p => p.Source))
                 .OfType<SourceReference>()
@@ -270,19 +271,4 @@ public static class ExplanationPlayers
             return [.. indices];
         }
     }
-}
-
-/// <summary>The facts of a profile already cut by <see cref="AsOfRule"/>, chosen the way the featurizer chooses them.</summary>
-internal sealed class FactsAsOf(PatientProfile known, DateOnly asOf)
-{
-    public int? Age { get; } = known.Demographics.AgeOn(asOf == DateOnly.MaxValue ? DateOnly.FromDateTime(DateTime.UtcNow) : asOf);
-
-    public StageGroup? Stage => known.Stage;
-
-    public EcogPerformanceStatus? Ecog => known.Ecog;
-
-    public LabResult? Lab(LabAnalyte analyte) => known.Labs
-        .Where(l => l.Analyte == analyte)
-        .OrderByDescending(l => l.EffectiveOn ?? DateOnly.MinValue)
-        .FirstOrDefault();
 }

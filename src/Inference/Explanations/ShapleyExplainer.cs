@@ -129,10 +129,13 @@ public sealed class ShapleyExplainer
     /// <summary>Values the model would read but no patient can have: refused with the fact named, so the record gets corrected.</summary>
     private static IEnumerable<ExplanationProblem> Implausible(PatientProfile profile, DateOnly asOf)
     {
-        var facts = new FactsAsOf(profile, asOf);
+        // The facts the explanation's features read: the record as of the date (AsOfRule), latest lab per analyte.
+        var known = AsOfRule.Apply(profile, asOf, UndatedFacts.Use);
+        var latestLabs = known.LatestLabs.ToDictionary(l => l.Analyte);
+        var age = known.Demographics.AgeOn(asOf == DateOnly.MaxValue ? DateOnly.FromDateTime(DateTime.UtcNow) : asOf);
         foreach (var analyte in LabAnalytes.All)
         {
-            if (facts.Lab(analyte.Analyte) is { } lab && (lab.Value < analyte.PlausibleLow || lab.Value > analyte.PlausibleHigh || lab.Unit != analyte.CanonicalUnit))
+            if (latestLabs.GetValueOrDefault(analyte.Analyte) is { } lab && (lab.Value < analyte.PlausibleLow || lab.Value > analyte.PlausibleHigh || lab.Unit != analyte.CanonicalUnit))
             {
                 yield return new ExplanationProblem(
                     lab.Unit != analyte.CanonicalUnit
@@ -142,12 +145,12 @@ public sealed class ShapleyExplainer
             }
         }
 
-        if (facts.Age is < 0 or > 120)
+        if (age is < 0 or > Features.PatientFeaturizer.MaximumAge)
         {
-            yield return new ExplanationProblem($"The birth date gives an age of {facts.Age} years on {asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}.", profile.Demographics.Source);
+            yield return new ExplanationProblem($"The birth date gives an age of {age} years on {asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}.", profile.Demographics.Source);
         }
 
-        if (facts.Ecog is { Score: < 0 or > 5 } ecog)
+        if (known.Ecog is { Score: < 0 or > 5 } ecog)
         {
             yield return new ExplanationProblem($"ECOG {ecog.Score} is not a performance status (0–5).", ecog.Source);
         }
