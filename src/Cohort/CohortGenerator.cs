@@ -223,6 +223,11 @@ public sealed class CohortGenerator
             quality.Append(patient.Id).Append(",off-guideline-line-").Append(line.LineNumber.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
+        foreach (var line in patient.Lines.Where(l => l.Rechallenge && !patient.Replaced))
+        {
+            quality.Append(patient.Id).Append(",rechallenge-line-").Append(line.LineNumber.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
         if (patient.SecondPrimary is not null)
         {
             quality.Append(patient.Id).Append(",second-primary\n");

@@ -13,6 +13,13 @@ public sealed class PatientSimulator
     /// <summary>Probability that a line deviates from the guideline choice (documented in docs/cohort.md).</summary>
     public const double OffGuidelineRate = 0.12;
 
+    /// <summary>
+    /// Probability that a later line re-challenges a regimen the patient already received (any earlier one, whatever its
+    /// response). Real-world re-challenge after progression is rarer; the simulator gives enough of it that the
+    /// re-challenge modifier can be learned and measured (docs/cohort.md).
+    /// </summary>
+    public const double RechallengeRate = 0.15;
+
     private readonly ResponseModel _model;
     private readonly long _seed;
     private readonly DateOnly _referenceDate;
@@ -98,7 +105,13 @@ public sealed class PatientSimulator
             var guideline = GuidelineTherapy(type, lineNumber, genomics, ecog, facts.AgeYears, used, lines);
             var therapyId = guideline;
             var offGuideline = false;
-            if (rng.Chance(OffGuidelineRate))
+            var rechallenge = false;
+            if (lines.Count > 0 && rng.Chance(RechallengeRate))
+            {
+                therapyId = rng.Pick(lines.Select(l => l.TherapyId).Distinct(StringComparer.Ordinal).ToList());
+                rechallenge = true;
+            }
+            else if (rng.Chance(OffGuidelineRate))
             {
                 var alternatives = PlausibleTherapies(type).Where(t => !used.Contains(t) && t != guideline).ToList();
                 if (alternatives.Count > 0)
@@ -143,7 +156,7 @@ public sealed class PatientSimulator
 
             var observed = assessed <= _referenceDate ? response : (RecistResponse?)null;
             lines.Add(new TherapyLineRecord(lineNumber, therapyId, start, end <= _referenceDate ? end : null,
-                observed, observed is null ? null : assessed, offGuideline, estimate));
+                observed, observed is null ? null : assessed, offGuideline, estimate) { Rechallenge = rechallenge });
 
             if (end > _referenceDate)
             {
@@ -159,14 +172,19 @@ public sealed class PatientSimulator
         var truth = new List<TruthRow>();
         foreach (var therapy in _model.Catalog.Therapies)
         {
-            var line = lines.FirstOrDefault(l => l.TherapyId == therapy.Id);
+            // One row per line the therapy was given (a re-challenge gives it twice), else one row at first line.
             var firstLine = _model.Estimate(therapy.Id, firstLineFacts!);
-            var estimate = line?.Estimate ?? firstLine;
-            truth.Add(new TruthRow(PatientId(index), therapy.Id, estimate.ContextId, estimate.Probability, line?.LineNumber, line?.BestResponse)
+            var nextLine = _model.Estimate(therapy.Id, nextLineFacts).Probability;
+            var linesGiven = lines.Where(l => l.TherapyId == therapy.Id).Select(l => (TherapyLineRecord?)l).DefaultIfEmpty(null);
+            foreach (var line in linesGiven)
             {
-                FirstLineProbability = firstLine.Probability,
-                NextLineProbability = _model.Estimate(therapy.Id, nextLineFacts).Probability,
-            });
+                var estimate = line?.Estimate ?? firstLine;
+                truth.Add(new TruthRow(PatientId(index), therapy.Id, estimate.ContextId, estimate.Probability, line?.LineNumber, line?.BestResponse)
+                {
+                    FirstLineProbability = firstLine.Probability,
+                    NextLineProbability = nextLine,
+                });
+            }
         }
 
         var messiness = new Messiness(

@@ -112,7 +112,11 @@ public sealed record TherapyLineRecord(
     RecistResponse? BestResponse,
     DateOnly? AssessedOn,
     bool OffGuideline,
-    ResponseEstimate Estimate);
+    ResponseEstimate Estimate)
+{
+    /// <summary>The line repeats a regimen the patient received in an earlier line.</summary>
+    public bool Rechallenge { get; init; }
+}
 
 /// <summary>A blood draw: all analytes measured at one time.</summary>
 public sealed record LabDraw(int Sequence, DateOnly Date, IReadOnlyList<LabValue> Values, bool SiUnits);

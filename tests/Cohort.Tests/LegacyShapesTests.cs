@@ -15,18 +15,18 @@ public sealed class LegacyShapesTests
     {
         ["ndjson/Condition.ndjson"] = "60355ea2c71806dc76a67cf50530f55428ca0afa0ed29b3468fc4ae25d06e3b5",
         ["ndjson/DiagnosticReport.ndjson"] = "72349dd9c35852290c9899fd414cc2a2143aa3ad59c2c41084d4a31b46358a93",
-        ["ndjson/MedicationStatement.ndjson"] = "b2baf26519dee8cb858b1f63d8f9af8813354a92624af5c3ce6f6cc90ad35be7",
-        ["ndjson/Observation.ndjson"] = "673f4576460fc8232b471170eade7571febe3fbe808be7fe21b89fc5aa9b034c",
+        ["ndjson/MedicationStatement.ndjson"] = "b1f8b90ef7b4026bfa907da8337cf480777a37b6e4dab9497e884f0c99cf4292",
+        ["ndjson/Observation.ndjson"] = "85ef6876f6aabc6ebbeba7cf820aba11a888a3ea32c92647a35253e2f3a1c2a1",
         ["ndjson/Patient.ndjson"] = "511994db8a754e23a49eb77995e472612229dbb03f8f53bb8a6c06211aebee6b",
-        ["truth/data-quality.csv"] = "aeb0f841e2fe8b64f15848375044c849f1fbd1c94cd59bb2914922cd464e9ad3",
-        ["truth/true-response-probabilities.csv"] = "3217a03cf5aa6431cb2fd36a69572afbc3b59f9c0cf21e2ffa385f969b719856",
+        ["truth/data-quality.csv"] = "07a3c623e115473cd8276d3a9eac39c099a9f4a0d29a21c4a0efe2c481ad29ca",
+        ["truth/true-response-probabilities.csv"] = "9ce79978f2f9386fbedfd1fb9e89b4b8bb8575e4dd37ae30f63801c075c9f965",
     };
 
-    private const string ManifestWithBundles = "8c073066bf66d59cff0e62ba85a2974b90daa110806cf80b01398cf1b5891bb3";
-    private const string ManifestWithoutBundles = "d6584d469f1d86b84b8fce85579db288fa313a735f53789529594ce7ec29a8b8";
+    private const string ManifestWithBundles = "7126676efb2992a56d985ffa5d2a60842485993c7a8533f048a09929f9310f69";
+    private const string ManifestWithoutBundles = "a20d044d54d1d5243255439e476453574616576427fabe94ed3c336696e26694";
 
     /// <summary>SHA-256 of the lines "bundles/pat-NNNNNN.json &lt;sha256&gt;" in ordinal order, joined by "\n".</summary>
-    private const string BundlesDigest = "f3fa8aa3c586086670757052ede61d8dca0fe693fc98642025531ad9b972495a";
+    private const string BundlesDigest = "8d06ad24ad8c1b320c8d2789ffe42ab5a212d7623a991ce99a67ec5fb1e17bc6";
 
     [Theory]
     [InlineData(true, 2)]

@@ -62,10 +62,38 @@ public sealed class PrevalenceTests
             .Select(p => p.Lines[0]).ToList();
         Assert.True(egfrFirstLines.Count(l => l.TherapyId == "osimertinib") > 0.75 * egfrFirstLines.Count);
 
+        var laterLines = lines.Where(l => l.LineNumber > 1).ToList();
+        Assert.InRange(laterLines.Count(l => l.Rechallenge) / (double)laterLines.Count, 0.10, 0.20);
+
         // Calibration: observed objective responses track the mean true probability.
         var assessed = lines.Where(l => l.BestResponse is not null).ToList();
         var observed = assessed.Count(l => l.BestResponse is RecistResponse.CompleteResponse or RecistResponse.PartialResponse) / (double)assessed.Count;
         var expected = assessed.Average(l => l.Estimate.Probability);
         Assert.InRange(observed, expected - 0.04, expected + 0.04);
+    }
+
+    [Fact]
+    public void A_re_challenge_after_progression_carries_the_modifier_and_has_its_own_truth_row()
+    {
+        var rechallenges = Cohort.Value
+            .SelectMany(p => p.Lines.Where(l => l.Rechallenge).Select(l => (Patient: p, Line: l, Earlier: p.Lines.Where(e => e.LineNumber < l.LineNumber && e.TherapyId == l.TherapyId).ToList())))
+            .ToList();
+        Assert.NotEmpty(rechallenges);
+        Assert.All(rechallenges, r => Assert.NotEmpty(r.Earlier));
+
+        var afterProgression = rechallenges.Where(r => r.Earlier.Any(e => e.BestResponse == RecistResponse.ProgressiveDisease)).ToList();
+        var afterControl = rechallenges.Where(r => r.Earlier.All(e => e.BestResponse is not RecistResponse.ProgressiveDisease)).ToList();
+        Assert.True(afterProgression.Count > 20, $"only {afterProgression.Count} re-challenges after progression in 2,000 patients");
+        Assert.True(afterControl.Count > 20, $"only {afterControl.Count} re-challenges after response or stable disease");
+        Assert.All(afterProgression, r => Assert.Contains(r.Line.Estimate.Modifiers, m => m.ModifierId == "progressed-on-same-regimen"));
+        Assert.All(afterControl, r => Assert.DoesNotContain(r.Line.Estimate.Modifiers, m => m.ModifierId == "progressed-on-same-regimen"));
+
+        // One truth row per line the therapy was given, each with that line's probability.
+        Assert.All(rechallenges, r =>
+        {
+            var rows = r.Patient.Truth.Where(t => t.TherapyId == r.Line.TherapyId).ToList();
+            Assert.Equal(r.Patient.Lines.Count(l => l.TherapyId == r.Line.TherapyId), rows.Count);
+            Assert.Equal(r.Line.Estimate.Probability, Assert.Single(rows, t => t.Line == r.Line.LineNumber).Probability);
+        });
     }
 }

@@ -36,7 +36,8 @@ public sealed class CohortDataset
 
     /// <summary>
     /// True response probability of every catalog therapy for every patient (the truth file's <c>true_probability</c>, or
-    /// <c>p_true</c> in older cohorts): at the line the therapy was given, else at first line. The oracle for observed rows.
+    /// <c>p_true</c> in older cohorts): at the (first) line the therapy was given, else at first line. Observed rows take
+    /// the probability at their own line (a re-challenge's differs from the first time); this is their fallback.
     /// </summary>
     public IReadOnlyDictionary<(string PatientId, string TherapyId), double> Truth { get; }
 
@@ -55,7 +56,11 @@ public sealed class CohortDataset
     /// <summary>The seed of the patient split (<see cref="PatientSplit"/>) behind each example's <see cref="LabelledExample.Split"/>.</summary>
     public long SplitSeed { get; }
 
-    public static async Task<CohortDataset> LoadAsync(string cohortDirectory, TherapyCatalog catalog, long splitSeed, CancellationToken cancellationToken = default)
+    public static Task<CohortDataset> LoadAsync(string cohortDirectory, TherapyCatalog catalog, long splitSeed, CancellationToken cancellationToken = default) =>
+        LoadAsync(cohortDirectory, catalog, splitSeed, FeatureSchema.CurrentLayout, cancellationToken);
+
+    /// <summary>The cohort with features in <paramref name="layout"/> (the layout of the model being trained or evaluated).</summary>
+    public static async Task<CohortDataset> LoadAsync(string cohortDirectory, TherapyCatalog catalog, long splitSeed, FeatureLayout layout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         var ndjson = Path.Combine(cohortDirectory, "ndjson");
@@ -68,7 +73,7 @@ public sealed class CohortDataset
         var identity = CohortIdentity.Read(cohortDirectory);
         var source = new NdjsonPatientSource(ndjson, NullLogger<NdjsonPatientSource>.Instance);
         var mapper = new PatientProfileMapper(new CatalogTherapyResolver(catalog));
-        var featurizer = new PatientFeaturizer(catalog);
+        var featurizer = new PatientFeaturizer(catalog, layout);
         var split = new PatientSplit(splitSeed);
         var truth = ReadTruth(Path.Combine(cohortDirectory, "truth", "true-response-probabilities.csv"));
         var examples = new List<LabelledExample>();
@@ -82,7 +87,8 @@ public sealed class CohortDataset
                 foreach (var example in ResponseExamples.From(profile, featurizer))
                 {
                     examples.Add(new LabelledExample(example, profile, split.Of(profile.PatientId),
-                        truth.AtLine.TryGetValue((profile.PatientId, example.TherapyId), out var p) ? p : null));
+                        truth.Given.TryGetValue((profile.PatientId, example.TherapyId, example.LineNumber), out var p)
+                        || truth.AtLine.TryGetValue((profile.PatientId, example.TherapyId), out p) ? p : null));
                 }
             }
         }
@@ -130,16 +136,20 @@ public sealed class CohortDataset
 
     private const string FirstLineColumn = "first_line_probability";
 
-    private sealed record CohortTruth(Dictionary<(string, string), double> AtLine, Dictionary<(string, string), double> FirstLine, string? FirstLineColumn);
+    /// <param name="AtLine">Per (patient, therapy): the first row's probability (the first line it was given, else first line).</param>
+    /// <param name="Given">Per (patient, therapy, line): the probability at each line a therapy was given (a re-challenge has two).</param>
+    private sealed record CohortTruth(
+        Dictionary<(string, string), double> AtLine, Dictionary<(string, string, int), double> Given, Dictionary<(string, string), double> FirstLine, string? FirstLineColumn);
 
     /// <summary>Reads the truth file by its header names, so added or reordered columns do not shift what is read.</summary>
     private static CohortTruth ReadTruth(string path)
     {
         var atLine = new Dictionary<(string, string), double>();
+        var given = new Dictionary<(string, string, int), double>();
         var firstLine = new Dictionary<(string, string), double>();
         if (!File.Exists(path))
         {
-            return new CohortTruth(atLine, firstLine, null);
+            return new CohortTruth(atLine, given, firstLine, null);
         }
 
         using var lines = File.ReadLines(path).GetEnumerator();
@@ -152,6 +162,7 @@ public sealed class CohortDataset
         int patient = header.IndexOf("patient_id"), therapy = header.IndexOf("therapy_id");
         var probability = AtLineColumns.Select(c => header.IndexOf(c)).FirstOrDefault(i => i >= 0, -1);
         var first = header.IndexOf(FirstLineColumn);
+        var lineColumn = header.IndexOf("line");
         if (patient < 0 || therapy < 0 || probability < 0)
         {
             throw new InvalidDataException($"The truth file {path} has no patient_id, therapy_id and true_probability (or p_true) columns (header: '{lines.Current}'). Regenerate the cohort.");
@@ -169,11 +180,15 @@ public sealed class CohortDataset
             }
 
             var key = (fields[patient], fields[therapy]);
-            atLine[key] = p;
+            atLine.TryAdd(key, p);
             firstLine[key] = first >= 0 && TryProbability(fields[first], out var f) ? f : p;
+            if (lineColumn >= 0 && int.TryParse(fields[lineColumn], NumberStyles.None, CultureInfo.InvariantCulture, out var lineNumber))
+            {
+                given[(fields[patient], fields[therapy], lineNumber)] = p;
+            }
         }
 
-        return new CohortTruth(atLine, firstLine, first >= 0 ? FirstLineColumn : header[probability]);
+        return new CohortTruth(atLine, given, firstLine, first >= 0 ? FirstLineColumn : header[probability]);
     }
 
     private static bool TryProbability(string text, out double p) =>
