@@ -77,12 +77,14 @@ internal static class EvaluateCommand
             var split = model.Training.SplitSeed;
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"model {model.Model.Version} (ONNX SHA-256 {model.Model.OnnxSha256[..12]}…) verified; training cohort seed {model.Training.CohortSeed?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}, split seed {split}{(model.Training.SplitSeedRecorded ? string.Empty : " (not recorded; training default)")}"));
-            var dataset = CohortDataset.LoadAsync(cohort, catalog, split).GetAwaiter().GetResult();
+            // Rows in the model's own feature layout (an earlier model is evaluated on the features it was trained on).
+            var layout = model.Model.Schema.Layout;
+            var dataset = CohortDataset.LoadAsync(cohort, catalog, split, layout).GetAwaiter().GetResult();
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"cohort {cohort}: {dataset.Examples.Count} rows; {(model.Training.IsTrainingCohort(dataset.Identity) ? "the model's training cohort: its test split is evaluated" : "not the model's training cohort: every patient is evaluated")}"));
             var training = trainingCohort is null || model.Training.IsTrainingCohort(dataset.Identity)
                 ? null
-                : CohortDataset.LoadAsync(trainingCohort, catalog, split).GetAwaiter().GetResult();
+                : CohortDataset.LoadAsync(trainingCohort, catalog, split, layout).GetAwaiter().GetResult();
             var document = EvaluationRun.Run(model, dataset, training, DateOnly.FromDateTime(DateTime.UtcNow));
             var markdown = EvaluationMarkdown.Render(document);
             if (output is null)

@@ -178,7 +178,8 @@ public sealed class ExplanationsFixture
     {
         Root = FindRoot();
         Catalog = TherapyCatalogLoader.Load(TherapyCatalogLoader.FindDefault(Root));
-        Featurizer = new PatientFeaturizer(Catalog);
+        // The layout of the committed 1.x models these tests explain.
+        Featurizer = new PatientFeaturizer(Catalog, FeatureLayout.V1);
         Mapper = new PatientProfileMapper(new CatalogTherapyResolver(Catalog));
         var generator = new CohortGenerator(Catalog);
         var profiles = Enumerable.Range(1, 200).Select(i =>

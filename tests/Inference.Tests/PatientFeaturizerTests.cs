@@ -25,6 +25,51 @@ public sealed class PatientFeaturizerTests
         Assert.Equal(Catalog.Therapies.Count, schema.TherapyIds.Count);
         // Pinned: a change to any feature or to the therapy order must be deliberate (bump the version, retrain).
         Assert.True(ExpectedSchemaHash == schema.Hash, "HASH=" + schema.Hash);
+        Assert.Equal(FeatureLayout.V2, schema.Layout);
+
+        // The V1 layout of models 1.x is still produced, unchanged, and is the prefix of V2's clinical block.
+        var v1 = Assert.Single(schema.Earlier);
+        Assert.Equal(FeatureLayout.V1, v1.Layout);
+        Assert.Equal(ExpectedV1SchemaHash, v1.Hash);
+        Assert.Same(v1, schema.Find(ExpectedV1SchemaHash));
+        Assert.Null(schema.Find(new string('0', 64)));
+        Assert.Equal(v1.Clinical.Select(f => f.Name), schema.Clinical.Take(v1.Clinical.Count).Select(f => f.Name));
+        Assert.Equal(v1.Genomic.Select(f => f.Name), schema.Genomic.Select(f => f.Name));
+        Assert.Equal(Catalog.Therapies.Select(t => PatientFeaturizer.ProgressedOnPrefix + t.Id), schema.Clinical.Skip(v1.Clinical.Count).Select(f => f.Name));
+        Assert.Equal(v1.Hash, _featurizer.For(v1).Schema.Hash);
+    }
+
+    [Fact]
+    public void Progression_on_an_earlier_line_is_flagged_per_therapy_once_its_response_was_assessed()
+    {
+        // Line 1 FOLFOX: progressive disease assessed 2024-03-01; line 2 FOLFIRI: partial response.
+        var profile = Profile() with
+        {
+            TherapyLines =
+            [
+                new TherapyLine(1, "folfox", [], new DateOnly(2024, 1, 1), new DateOnly(2024, 3, 10), RecistResponse.ProgressiveDisease, new DateOnly(2024, 3, 1), Obs),
+                new TherapyLine(2, "folfiri", [], new DateOnly(2024, 4, 1), new DateOnly(2024, 9, 1), RecistResponse.PartialResponse, new DateOnly(2024, 6, 1), Obs),
+                new TherapyLine(3, "folfox", [], new DateOnly(2024, 10, 1), null, null, null, null),
+            ],
+        };
+
+        var atSecondLine = _featurizer.FeaturizeAtLineStart(profile, profile.TherapyLines[1]);
+        var atThirdLine = _featurizer.FeaturizeAtLineStart(profile, profile.TherapyLines[2]);
+        var beforeAssessment = _featurizer.Featurize(profile, new DateOnly(2024, 2, 15), 0);
+
+        Assert.Equal(1f, Clinical(atSecondLine, "progressed_on_folfox"));
+        Assert.Equal(0f, Clinical(atSecondLine, "progressed_on_folfiri"));
+        Assert.Equal(1f, Clinical(atThirdLine, "progressed_on_folfox"));
+        // A response (partial) is not progression; a response not yet assessed is not known.
+        Assert.Equal(0f, Clinical(atThirdLine, "progressed_on_folfiri"));
+        Assert.Equal(0f, Clinical(beforeAssessment, "progressed_on_folfox"));
+        Assert.Equal(1f, _featurizer.Schema.Clinical.Where(f => f.Name.StartsWith(PatientFeaturizer.ProgressedOnPrefix, StringComparison.Ordinal))
+            .Sum(f => atThirdLine.Clinical[_featurizer.Schema.Clinical.ToList().IndexOf(f)]));
+
+        // The V1 layout has no such flags and the same values for everything else.
+        var v1 = _featurizer.For(_featurizer.Schema.Earlier[0]).FeaturizeAtLineStart(profile, profile.TherapyLines[2]);
+        Assert.Equal(v1.Clinical, atThirdLine.Clinical.Take(v1.Clinical.Length));
+        Assert.Equal(v1.Genomic, atThirdLine.Genomic);
     }
 
     [Fact]
@@ -201,7 +246,9 @@ public sealed class PatientFeaturizerTests
         Assert.Contains("'snake-oil' is not a therapy of catalog", error.Message, StringComparison.Ordinal);
     }
 
-    private const string ExpectedSchemaHash = "ab0db75a9fce65933e7d61562c7cc066c361df3437892cd16c23f7e332eca2b0";
+    private const string ExpectedSchemaHash = "04076318d758b338f11033ebb4bcaaa1f6d606b585bdb625c890b0f20652deb5";
+
+    private const string ExpectedV1SchemaHash = "ab0db75a9fce65933e7d61562c7cc066c361df3437892cd16c23f7e332eca2b0";
 
     private float Clinical(PatientFeatures features, string name) =>
         features.Clinical[_featurizer.Schema.Clinical.ToList().FindIndex(f => f.Name == name) is var i and >= 0 ? i : throw new KeyNotFoundException(name)];

@@ -35,6 +35,38 @@ public sealed class SeparableEnsembleTests(ExplanationsFixture fixture) : IClass
     }
 
     [Fact]
+    public void The_current_layouts_model_with_its_re_challenge_input_evaluated_in_halves_matches_onnx_runtime()
+    {
+        // Model 2.0.0 (feature layout V2): the head also reads whether the row's therapy progressed before.
+        var schema = new PatientFeaturizer(fixture.Catalog).Schema;
+        Assert.Equal(FeatureLayout.V2, schema.Layout);
+        var folder = Path.Combine(fixture.Root, "models", "efficacy", "2.0.0");
+        var bytes = File.ReadAllBytes(Path.Combine(folder, "model.onnx"));
+        using var scorer = new OrtTestScorer(bytes, schema.Clinical.Count, schema.Genomic.Count, schema.TherapyIds.Count, "probability");
+        var separable = SeparableEnsemble.TryCreate(bytes, out var reason) ?? throw new InvalidOperationException(reason);
+        var reference = ReferenceSample.Load(Path.Combine(folder, "reference-population.json"), schema);
+
+        Assert.InRange(separable.CheckAgainst(scorer, reference), 0, SeparableEnsemble.ParityTolerance);
+
+        // The reference rows with progression on one to three therapies flagged (the re-challenge input then is 1 for those).
+        var random = new Random(11);
+        var flags = schema.Clinical.Select((f, i) => (f.Name, i)).Where(f => f.Name.StartsWith(PatientFeaturizer.ProgressedOnPrefix, StringComparison.Ordinal)).Select(f => f.i).ToList();
+        Assert.Equal(schema.TherapyIds.Count, flags.Count);
+        var rows = Enumerable.Range(0, 40).Select(r =>
+        {
+            var clinical = reference.Clinical.Slice(r % reference.Count * schema.Clinical.Count, schema.Clinical.Count).ToArray();
+            for (var k = random.Next(1, 4); k > 0; k--)
+            {
+                clinical[flags[random.Next(flags.Count)]] = 1f;
+            }
+
+            return new PatientFeatures(clinical, reference.Genomic.Slice(r % reference.Count * schema.Genomic.Count, schema.Genomic.Count).ToArray());
+        }).ToList();
+        Assert.InRange(separable.CheckAgainst(scorer, ReferenceSample.Create(rows, "reference rows with progression flags")), 0, SeparableEnsemble.ParityTolerance);
+        Assert.True(separable.IsVerified);
+    }
+
+    [Fact]
     public void Exact_values_through_the_halves_equal_scoring_every_row_through_onnx_runtime_for_every_therapy()
     {
         using var scorer = fixture.RealModel("1.1.0");

@@ -82,7 +82,7 @@ internal sealed class MonitoringSeed(TherapyCatalog catalog)
     public static readonly DateOnly FirstDay = new(2025, 1, 1);
 
     private static readonly string[] Cancers = ["NonSmallCellLungCancer", "ColorectalCancer", "BreastCancer", "Melanoma", "OvarianCancer", "PancreaticCancer", "Other"];
-    private readonly FeatureSchema _schema = new PatientFeaturizer(catalog).Schema;
+    private readonly FeatureSchema _schema = new PatientFeaturizer(catalog, FeatureLayout.V1).Schema; // 1.1.0 events, read by position
     private readonly List<Guid> _recentPredictions = [];
 
     public AdvancingClock Clock { get; } = new(new DateTimeOffset(FirstDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), TimeSpan.FromSeconds(31.5));

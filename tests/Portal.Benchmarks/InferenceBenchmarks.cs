@@ -56,7 +56,7 @@ public class InferenceBenchmarks
     public void SetUp()
     {
         var catalog = TherapyCatalogLoader.Load(TherapyCatalogLoader.FindDefault(RepositoryRoot.Path));
-        _featurizer = new PatientFeaturizer(catalog);
+        _featurizer = new PatientFeaturizer(catalog, FeatureLayout.V1); // the layout of model 1.0.0
         var generator = new CohortGenerator(catalog);
         var mapper = new PatientProfileMapper(new CatalogTherapyResolver(catalog));
         var profiles = Enumerable.Range(1, 200).Select(i =>

@@ -33,7 +33,7 @@ public sealed class ShapleyBenchmarkConfig : ManualConfig
 }
 
 /// <summary>
-/// Exact Shapley explanations of one patient for all 22 therapies of the served model (1.2.0) (ONNX Runtime CPU, one intra-op
+/// Exact Shapley explanations of one patient for all 22 therapies of the served model (2.0.0) (ONNX Runtime CPU, one intra-op
 /// thread), at k = 8, 10, 12, 14 players: the portal's way (clinical and genomic halves evaluated once each,
 /// <see cref="SeparableEnsemble"/>, on every core and on one), every distinct row through the runtime, against the
 /// naive way (one Run per coalition) and against raw <c>InferenceSession.Run</c> on the same number of rows. Patients are generated (seed 42) and chosen
@@ -322,8 +322,8 @@ internal static class NaiveShapley
 /// <summary>The served model in ONNX Runtime (CPU, one intra-op thread) and its separable evaluation, the reference sample, generated patients by player count.</summary>
 internal sealed class ShapleySetup : IDisposable
 {
-    /// <summary>The version the portal serves by default (its graph carries the line- and exclusion-aware catalog prior).</summary>
-    public const string ServedVersion = "1.2.0";
+    /// <summary>The version the portal serves by default (feature layout V2: its head also reads the re-challenge input).</summary>
+    public const string ServedVersion = "2.0.0";
 
     public static readonly DateOnly AsOf = new(2025, 6, 30);
     private static readonly string[] InputNames = ["clinical", "genomic", "therapy"];

@@ -31,7 +31,7 @@ public sealed class PredictionPagesTests(PortalBrowser browser) : IClassFixture<
 
         // Candidates ranked, the therapy already received apart with its history, the rest collapsed; model version and research-use label.
         await Expect(page.GetByTestId("prediction-row").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
-        await Expect(page.GetByTestId("prediction-model")).ToContainTextAsync("Model 1.2.0");
+        await Expect(page.GetByTestId("prediction-model")).ToContainTextAsync("Model 2.0.0");
         await Expect(page.GetByTestId("research-use-notice").First).ToContainTextAsync("research use only");
         var probabilities = await page.GetByTestId("prediction-table").GetByTestId("prediction-probability").AllInnerTextsAsync();
         var values = probabilities.Select(p => int.Parse(p.TrimEnd('%'), System.Globalization.CultureInfo.InvariantCulture)).ToList();
@@ -40,7 +40,9 @@ public sealed class PredictionPagesTests(PortalBrowser browser) : IClassFixture<
         var received = page.Locator($"[data-testid=received-row][data-therapy='{firstLine.CatalogTherapyId}']");
         await Expect(received).ToContainTextAsync($"Line {firstLine.LineNumber}, {firstLine.StartedOn:yyyy-MM-dd} – ");
         await Expect(received).ToContainTextAsync("best response: ");
-        await Expect(received).ToContainTextAsync(firstLine.BestResponse == RecistResponse.ProgressiveDisease ? "Not estimated" : "Estimate as for a patient not treated with it before");
+        // Model 2.0.0 reads progression: a regimen that progressed gets a re-challenge estimate, with what it means.
+        await Expect(received).ToContainTextAsync(firstLine.BestResponse == RecistResponse.ProgressiveDisease ? "Re-challenge after progression" : "Estimate as for a patient not treated with it before");
+        await Expect(received.GetByTestId("prediction-probability")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("no-evidence-title")).ToContainTextAsync("Not ranked:");
         await Expect(page.GetByTestId("no-evidence-row").First).Not.ToBeVisibleAsync();
         var shown = await page.GetByTestId("prediction-row").CountAsync() + await page.GetByTestId("received-row").CountAsync()
@@ -54,7 +56,7 @@ public sealed class PredictionPagesTests(PortalBrowser browser) : IClassFixture<
         // Recorded before shown: the prediction event carries the model identity and the inputs.
         var created = (await Audit.ReadForPatientAsync("Patient/" + profile.PatientId, 20)).First(e => e.Action == AuditActions.PredictionCreate);
         var details = JsonNode.Parse(created.DetailsJson!)!;
-        Assert.Equal("1.2.0", details["modelVersion"]!.GetValue<string>());
+        Assert.Equal("2.0.0", details["modelVersion"]!.GetValue<string>());
         Assert.Equal(64, details["onnxSha256"]!.GetValue<string>().Length);
         Assert.NotEmpty(details["inputs"]!["sources"]!.AsArray());
         Assert.Equal(22, details["outputs"]!.AsArray().Count);

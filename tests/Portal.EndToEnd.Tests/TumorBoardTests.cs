@@ -101,7 +101,7 @@ public sealed partial class TumorBoardTests(TumorBoardBrowser browser, ITestOutp
         var therapyId = await second.GetAttributeAsync("data-therapy");
         await second.GetByTestId("select-therapy").ClickAsync();
         await Expect(member2.Locator($"[data-testid=board-prediction-row][data-therapy='{therapyId}'] [data-testid=selected-therapy]")).ToBeVisibleAsync(new() { Timeout = 5000 });
-        await Expect(member1.GetByTestId("board-prediction-model")).ToContainTextAsync("Model 1.2.0");
+        await Expect(member1.GetByTestId("board-prediction-model")).ToContainTextAsync("Model 2.0.0");
         await PortalBrowser.ScreenshotAsync(member1, "tumor-board-member-following");
 
         // Explanation of the selected therapy, as plain bars.
@@ -199,7 +199,7 @@ public sealed partial class TumorBoardTests(TumorBoardBrowser browser, ITestOutp
         var reportLink = chair.Locator("[data-testid=agenda-case]").Nth(1).GetByTestId("case-report-link");
         await reportLink.ClickAsync();
         await Expect(chair.GetByTestId("case-report")).ToBeVisibleAsync(new() { Timeout = 90_000 });
-        await Expect(chair.GetByTestId("report-model")).ToContainTextAsync("Efficacy model 1.2.0");
+        await Expect(chair.GetByTestId("report-model")).ToContainTextAsync("Efficacy model 2.0.0");
         await PortalBrowser.ScreenshotAsync(chair, "tumor-board-report");
         violations = await AccessibilityScan.SeriousViolationsAsync(chair);
         Assert.True(violations.Count == 0, string.Join('\n', violations));
@@ -213,7 +213,7 @@ public sealed partial class TumorBoardTests(TumorBoardBrowser browser, ITestOutp
         output.WriteLine($"PDF: {new FileInfo(pdfPath).Length} bytes, {raw.Count(c => c == '\f')} pages");
         Assert.Contains(Normalize(summary), text, StringComparison.Ordinal);
         Assert.Contains("Actionable alteration with trial-level evidence", text, StringComparison.Ordinal);
-        Assert.Contains("Efficacy model 1.2.0", text, StringComparison.Ordinal);
+        Assert.Contains("Efficacy model 2.0.0", text, StringComparison.Ordinal);
         Assert.Contains("Signed by Dr. Tomas Berg", text, StringComparison.Ordinal);
         Assert.Contains("research use only", text, StringComparison.Ordinal);
         Assert.DoesNotContain("Sign out", text, StringComparison.Ordinal);

@@ -29,7 +29,7 @@ public sealed class ExternalCohortFixture : IDisposable
     /// <summary>The committed model version folder the portal serves by default.</summary>
     public static string CommittedModel => System.IO.Path.Combine(RepositoryRoot(), "models", "efficacy", CommittedVersion);
 
-    public const string CommittedVersion = "1.2.0";
+    public const string CommittedVersion = "2.0.0";
 
     public static string RepositoryRoot()
     {
@@ -93,7 +93,8 @@ public sealed class ModelEvaluationTests(ExternalCohortFixture cohort) : IClassF
         var oracle = evaluation.Predictors.Single(p => p.Kind == PredictorKind.Oracle);
         Assert.Equal(BinaryClassificationMetrics.Auroc([.. dataset.Examples.Select(e => e.TrueProbability!.Value)], outcomes), oracle.Auroc!.Value, 9);
         Assert.InRange(served.Auroc!.Value, 0.65, 1.0);
-        Assert.Equal(7, served.SubgroupGaps.Count);
+        Assert.Equal(8, served.SubgroupGaps.Count);
+        Assert.Contains(served.Subgroups, g => g.Dimension == "Earlier use of this therapy" && g.Group == "First use");
         Assert.Contains(served.Subgroups, g => g.Dimension == "Line of therapy" && g.Group == "Third line or later");
         Assert.All(served.Subgroups.Where(s => s.Auroc is not null), s => Assert.NotNull(s.OracleAuroc));
         Assert.NotNull(served.Truth);
@@ -136,7 +137,10 @@ public sealed class ModelEvaluationTests(ExternalCohortFixture cohort) : IClassF
         Assert.Equal("first_line_probability", dataset.FirstLineTruthColumn);
         Assert.All(dataset.FirstLineTruth.Values, p => Assert.Equal(0.1234, p, 9));
         Assert.Contains(dataset.Truth.Values, p => Math.Abs(p - 0.1234) > 1e-6);
-        Assert.All(dataset.Examples, e => Assert.Equal(dataset.Truth[(e.Example.PatientId, e.Example.TherapyId)], e.TrueProbability));
+        // A row takes the truth of its own line: a first use the (patient, therapy) value, a re-challenge its own line's.
+        bool FirstUse(LabelledExample e) => !e.Profile.TherapyLines.Any(l => l.LineNumber < e.Example.LineNumber && l.CatalogTherapyId == e.Example.TherapyId);
+        Assert.All(dataset.Examples.Where(FirstUse), e => Assert.Equal(dataset.Truth[(e.Example.PatientId, e.Example.TherapyId)], e.TrueProbability));
+        Assert.Contains(dataset.Examples, e => !FirstUse(e) && e.TrueProbability != dataset.Truth[(e.Example.PatientId, e.Example.TherapyId)]);
         var evaluation = ModelEvaluator.Evaluate(dataset, CohortSelection.AllPatients, "copy", "copy", new ConstantPredictor(0.3), [], []);
         Assert.Equal("first_line_probability", evaluation.TruthColumn);
         Assert.DoesNotContain(evaluation.Notes, n => n.Contains("first_line_probability column", StringComparison.Ordinal));

@@ -79,14 +79,16 @@ public static class ExplanationPlayers
         }
 
         var earlierLines = profile.TherapyLines.Where(l => l.LineNumber <= priorLines).OrderBy(l => l.LineNumber).ToList();
+        // With the V2 layout the same player holds the progression flags: the history of lines is one fact to the clinician.
+        var readsProgression = schema.Clinical.Any(f => f.FactGroup == PatientFeaturizer.ProgressionGroup);
         players.Add(builder.Player(
             priorLines switch
             {
                 0 => "First line (no prior therapy)",
-                1 => "1 prior line of therapy" + Lines(earlierLines),
-                _ => priorLines.ToString(CultureInfo.InvariantCulture) + " prior lines of therapy" + Lines(earlierLines),
+                1 => "1 prior line of therapy" + Lines(earlierLines, readsProgression),
+                _ => priorLines.ToString(CultureInfo.InvariantCulture) + " prior lines of therapy" + Lines(earlierLines, readsProgression),
             },
-            PlayerKind.PriorTherapy, ["Prior therapy"], [],
+            PlayerKind.PriorTherapy, readsProgression ? ["Prior therapy", PatientFeaturizer.ProgressionGroup] : ["Prior therapy"], [],
             [.. earlierLines.SelectMany(l => l.Medications.Select(m => m.Source).Append(l.ResponseSource)).OfType<SourceReference>()]));
 
         if (builder.Clinical("smoking_missing") == 0f && profile.Smoking is { } smoking)
@@ -152,8 +154,10 @@ public static class ExplanationPlayers
         return schema.Genomic.Select(f => f.FactGroup.Split(' ')[0]).ToHashSet(StringComparer.Ordinal);
     }
 
-    private static string Lines(List<TherapyLine> lines) =>
-        lines.Count == 0 ? string.Empty : " (" + string.Join("; ", lines.Select(l => l.Label).Where(l => l.Length > 0)) + ")";
+    private static string Lines(List<TherapyLine> lines, bool markProgression) =>
+        lines.Count == 0 ? string.Empty : " (" + string.Join("; ", lines
+            .Where(l => l.Label.Length > 0)
+            .Select(l => markProgression && l.BestResponse == RecistResponse.ProgressiveDisease ? l.Label + ", progressed" : l.Label)) + ")";
 
     private static string LabLabel(LabAnalyteDefinition analyte, LabResult lab, string direction) =>
         $"{analyte.DisplayName} {direction} ({lab.Value.ToString("0.##", CultureInfo.InvariantCulture)} {lab.Unit})";

@@ -55,6 +55,11 @@ public sealed class SeparableEnsemble
     private readonly float _minimumRate;
     private readonly float _maximumRate;
 
+    // Re-challenge (V2 layout): per therapy the clinical feature that flags progression on it, and per member side by
+    // side the head's column for the indicator. Null for graphs without it (models 1.x).
+    private readonly (int Feature, float Weight)[]? _progressedOnFeature;
+    private readonly float[]? _rechallengeColumns;
+
     private SeparableEnsemble(Member[] members, int clinicalWidth, int genomicWidth, int therapyWidth, int embedding, int hidden, float temperature, PriorWeights prior)
     {
         _members = members;
@@ -78,6 +83,16 @@ public sealed class SeparableEnsemble
         _minimumRate = prior.MinimumRate;
         _maximumRate = prior.MaximumRate;
         PriorEntries = prior.Score.Length;
+        if (prior.ProgressedOn is { } progressedOn)
+        {
+            _progressedOnFeature = [.. Enumerable.Range(0, therapyWidth).Select(t => SingleFeature(progressedOn, clinicalWidth, therapyWidth, t))];
+            _rechallengeColumns = [.. members.SelectMany(m => m.RechallengeColumn ?? throw new InvalidDataException("the graph has prior.progressed_on but a head without the re-challenge input"))];
+        }
+        else if (members.Any(m => m.RechallengeColumn is not null))
+        {
+            throw new InvalidDataException("the head takes a re-challenge input but the graph has no prior.progressed_on");
+        }
+
         _therapyEntries = new int[therapyWidth][];
         _therapyEntryFactors = new float[therapyWidth][];
         _therapyHasUnmatchedEntries = new bool[therapyWidth];
@@ -250,8 +265,20 @@ public sealed class SeparableEnsemble
         return max;
     }
 
-    /// <summary>Floats of one half's embeddings: members × embedding width.</summary>
-    public int EmbeddingWidth => _members.Length * _embedding;
+    /// <summary>
+    /// Floats of one half's embeddings: members × embedding width, then (V2 layout) one re-challenge indicator per therapy,
+    /// which depends on the clinical half only and enters the clinical block.
+    /// </summary>
+    public int EmbeddingWidth => (_members.Length * _embedding) + (_progressedOnFeature is null ? 0 : TherapyWidth);
+
+    // The one clinical feature selected for therapy t by the progressed-on selection [C × T], and its weight (the input's scale).
+    private static (int Feature, float Weight) SingleFeature(float[] selection, int clinicalWidth, int therapyWidth, int t)
+    {
+        var features = Enumerable.Range(0, clinicalWidth).Where(c => selection[(c * therapyWidth) + t] != 0f).ToList();
+        return features is [var c]
+            ? (c, selection[(c * therapyWidth) + t])
+            : throw new InvalidDataException($"prior.progressed_on selects {features.Count} clinical features for therapy {t}, not one");
+    }
 
     /// <summary>
     /// Every member's clinical embedding of a clinical half into <paramref name="embedding"/> [members × E], and the
@@ -274,6 +301,15 @@ public sealed class SeparableEnsemble
         for (var m = 0; m < _members.Length; m++)
         {
             _members[m].Clinical.Encode(clinical, embedding.Slice(m * _embedding, _embedding), work.Layer);
+        }
+
+        if (_progressedOnFeature is not null)
+        {
+            var indicators = embedding.Slice(_members.Length * _embedding, TherapyWidth);
+            for (var t = 0; t < TherapyWidth; t++)
+            {
+                indicators[t] = clinical[_progressedOnFeature[t].Feature] * _progressedOnFeature[t].Weight;
+            }
         }
     }
 
@@ -309,6 +345,15 @@ public sealed class SeparableEnsemble
         for (var m = 0; m < _members.Length; m++)
         {
             Accumulate(_members[m].ClinicalColumns[therapy], embedding.Slice(m * _embedding, _embedding), null, block.Slice(m * _hidden, _hidden));
+        }
+
+        // The head's re-challenge input for this therapy: its column times the input (the flag times its scale).
+        if (_rechallengeColumns is not null && embedding[(_members.Length * _embedding) + therapy] is var indicator and not 0f)
+        {
+            for (var h = 0; h < BlockWidth; h++)
+            {
+                block[h] += indicator * _rechallengeColumns[h];
+            }
         }
     }
 
@@ -671,8 +716,9 @@ public sealed class SeparableEnsemble
     /// </summary>
     private sealed class Member
     {
-        private Member(Encoder clinical, Encoder genomic, float[][] clinicalColumns, float[][] genomicColumns, float[][] therapyBias, float[] priorColumn, float[] contextColumn, float[] output, float outputBias, int therapyWidth)
+        private Member(Encoder clinical, Encoder genomic, float[][] clinicalColumns, float[][] genomicColumns, float[][] therapyBias, float[] priorColumn, float[] contextColumn, float[]? rechallengeColumn, float[] output, float outputBias, int therapyWidth)
         {
+            RechallengeColumn = rechallengeColumn;
             Clinical = clinical;
             Genomic = genomic;
             ClinicalColumns = clinicalColumns;
@@ -698,6 +744,9 @@ public sealed class SeparableEnsemble
         public float[] PriorColumn { get; }
 
         public float[] ContextColumn { get; }
+
+        /// <summary>The head's first-layer column for the re-challenge indicator; null when the head has no such input.</summary>
+        public float[]? RechallengeColumn { get; }
 
         /// <summary>The output layer's weights (w2) and bias (b2).</summary>
         public float[] Output { get; }
@@ -736,9 +785,9 @@ public sealed class SeparableEnsemble
             }
 
             var (hidden, headInputs) = Shape(tensors, $"{prefix}._head.h1.weight");
-            if (headInputs != (6 * e) + 2)
+            if (headInputs != (6 * e) + 2 && headInputs != (6 * e) + 3)
             {
-                throw new InvalidDataException($"{prefix}: the head takes {headInputs} inputs, not [patient, therapy, product, prior logit, biomarker context] = {(6 * e) + 2}");
+                throw new InvalidDataException($"{prefix}: the head takes {headInputs} inputs, not [patient, therapy, product, prior logit, biomarker context(, re-challenge)] = {(6 * e) + 2} or {(6 * e) + 3}");
             }
 
             var w1 = Tensor(tensors, $"{prefix}._head.h1.weight", hidden, headInputs);
@@ -782,14 +831,15 @@ public sealed class SeparableEnsemble
 
             var priorColumn = Enumerable.Range(0, hidden).Select(h => W1(h, 6 * e)).ToArray();
             var contextColumn = Enumerable.Range(0, hidden).Select(h => W1(h, (6 * e) + 1)).ToArray();
-            return new Member(clinical, genomic, clinicalColumns, genomicColumns, therapyBias, priorColumn, contextColumn, [.. w2], b2[0], therapyWidth);
+            var rechallengeColumn = headInputs == (6 * e) + 3 ? Enumerable.Range(0, hidden).Select(h => W1(h, (6 * e) + 2)).ToArray() : null;
+            return new Member(clinical, genomic, clinicalColumns, genomicColumns, therapyBias, priorColumn, contextColumn, rechallengeColumn, [.. w2], b2[0], therapyWidth);
         }
     }
 
     /// <summary>The prior's initializers; line and exclusion factors are null in graphs written before contexts carried them (1.0.0, 1.1.0).</summary>
     private sealed record PriorWeights(
         float[] CancerApplies, float[] BiomarkerPresent, float[] BiomarkerNotRequired, float[] TherapyIs, float[] Score, float MinimumRate, float MaximumRate,
-        float[]? LineWeight, float[]? LineBias, float[]? BiomarkerExcluded)
+        float[]? LineWeight, float[]? LineBias, float[]? BiomarkerExcluded, float[]? ProgressedOn)
     {
         public static PriorWeights Read(Dictionary<string, (float[] Values, long[] Dims)> tensors, int clinicalWidth, int genomicWidth, int therapyWidth)
         {
@@ -806,7 +856,8 @@ public sealed class SeparableEnsemble
                 Scalar(tensors, "prior.maximum_rate"),
                 contextAware ? Tensor(tensors, "prior.line_weight", clinicalWidth, j) : null,
                 contextAware ? Tensor(tensors, "prior.line_bias", j) : null,
-                contextAware ? Tensor(tensors, "prior.biomarker_excluded", genomicWidth, j) : null);
+                contextAware ? Tensor(tensors, "prior.biomarker_excluded", genomicWidth, j) : null,
+                tensors.ContainsKey("prior.progressed_on") ? Tensor(tensors, "prior.progressed_on", clinicalWidth, therapyWidth) : null);
         }
     }
 }

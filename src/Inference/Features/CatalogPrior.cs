@@ -57,6 +57,7 @@ public sealed class CatalogPrior
         var genomicNames = schema.Genomic.Select(f => f.Name).ToList();
         TherapyIs = new float[TherapyWidth * j];
         Score = new float[j];
+        ProgressedOn = ProgressionSelection(schema);
         for (var e = 0; e < j; e++)
         {
             var (entry, context) = entries[e];
@@ -130,6 +131,57 @@ public sealed class CatalogPrior
 
     /// <summary>[entries]: tier + published rate.</summary>
     public float[] Score { get; }
+
+    /// <summary>
+    /// [clinical width × therapy width]: <see cref="RechallengeScale"/> where the clinical feature is "progressed on therapy t
+    /// in an earlier line" (<see cref="PatientFeaturizer.ProgressedOnPrefix"/>); null for layouts without those flags (V1).
+    /// clinical · this · therapyᵀ is the row's re-challenge input, which the network's head takes.
+    /// </summary>
+    public float[]? ProgressedOn { get; }
+
+    /// <summary>
+    /// The head's re-challenge input is this (not 1) for a re-challenge after progression. Re-challenges are a few per cent
+    /// of the rows and the members stop early (epochs 3–6), so at 1 the input's weights cannot move as far as the common
+    /// effects' do (2.0.0 trained at 1 learned half the effect); scaling an input scales how fast its effect is learned.
+    /// </summary>
+    public const float RechallengeScale = 4f;
+
+    /// <summary><see cref="RechallengeScale"/> when the row's therapy is one the patient progressed on in an earlier line (a re-challenge), else 0.</summary>
+    public float Rechallenge(ReadOnlySpan<float> clinical, ReadOnlySpan<float> therapy)
+    {
+        if (ProgressedOn is null)
+        {
+            return 0f;
+        }
+
+        var sum = 0f;
+        for (var c = 0; c < ClinicalWidth; c++)
+        {
+            for (var t = 0; t < TherapyWidth; t++)
+            {
+                sum += clinical[c] * ProgressedOn[(c * TherapyWidth) + t] * therapy[t];
+            }
+        }
+
+        return sum;
+    }
+
+    private static float[]? ProgressionSelection(FeatureSchema schema)
+    {
+        var names = schema.Clinical.Select(f => f.Name).ToList();
+        if (!names.Any(n => n.StartsWith(PatientFeaturizer.ProgressedOnPrefix, StringComparison.Ordinal)))
+        {
+            return null;
+        }
+
+        var selection = new float[schema.Clinical.Count * schema.TherapyIds.Count];
+        for (var t = 0; t < schema.TherapyIds.Count; t++)
+        {
+            selection[(IndexOf(names, PatientFeaturizer.ProgressedOnPrefix + schema.TherapyIds[t], "clinical feature") * schema.TherapyIds.Count) + t] = RechallengeScale;
+        }
+
+        return selection;
+    }
 
     /// <summary>
     /// The same computation in plain C#, in float like the graph: the prior rate and whether a biomarker-defined context

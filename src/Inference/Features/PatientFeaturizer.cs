@@ -18,18 +18,51 @@ public sealed class PatientFeaturizer
     private readonly List<(FeatureDefinition Definition, Extractor Extract)> _clinical = [];
     private readonly List<(FeatureDefinition Definition, Extractor Extract)> _genomic = [];
     private readonly Dictionary<string, int> _therapyIndex;
+    private readonly TherapyCatalog _catalog;
+    private readonly Dictionary<FeatureLayout, PatientFeaturizer> _earlier = [];
 
-    public PatientFeaturizer(TherapyCatalog catalog)
+    /// <summary>The featurizer of <paramref name="catalog"/> in <paramref name="layout"/> (the current one unless a model needs another).</summary>
+    public PatientFeaturizer(TherapyCatalog catalog, FeatureLayout layout = FeatureSchema.CurrentLayout)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        DefineClinical();
-        DefineGenomic();
+        if (!Enum.IsDefined(layout))
+        {
+            throw new ArgumentOutOfRangeException(nameof(layout), layout, "Not a feature layout this featurizer knows.");
+        }
+
+        _catalog = catalog;
         var therapyIds = catalog.Therapies.Select(t => t.Id).ToList();
+        DefineClinical(layout, therapyIds);
+        DefineGenomic();
         _therapyIndex = therapyIds.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i, StringComparer.Ordinal);
-        Schema = new FeatureSchema([.. _clinical.Select(f => f.Definition)], [.. _genomic.Select(f => f.Definition)], therapyIds, catalog.CatalogVersion);
+        for (var earlier = FeatureLayout.V1; earlier < layout; earlier++)
+        {
+            _earlier[earlier] = new PatientFeaturizer(catalog, earlier);
+        }
+
+        Schema = new FeatureSchema([.. _clinical.Select(f => f.Definition)], [.. _genomic.Select(f => f.Definition)], therapyIds, catalog.CatalogVersion, layout)
+        {
+            Earlier = [.. _earlier.Values.Select(f => f.Schema).Reverse()],
+        };
     }
 
     public FeatureSchema Schema { get; }
+
+    /// <summary>
+    /// The featurizer for a model verified against <paramref name="schema"/>: this one, or the same catalog's featurizer in
+    /// an earlier layout (<see cref="FeatureSchema.Earlier"/>).
+    /// </summary>
+    public PatientFeaturizer For(FeatureSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        if (schema.Hash == Schema.Hash)
+        {
+            return this;
+        }
+
+        return _earlier.Values.FirstOrDefault(f => f.Schema.Hash == schema.Hash)
+            ?? throw new ArgumentException($"Feature schema {schema.Hash} (v{schema.Version}) is not one this featurizer of catalog {_catalog.CatalogVersion} can produce (current {Schema.Hash}).", nameof(schema));
+    }
 
     /// <summary>Ages above this (or below 0) are refused as implausible and treated as unknown.</summary>
     public const int MaximumAge = 120;
@@ -112,7 +145,7 @@ public sealed class PatientFeaturizer
     private void Genomic(string name, string group, Extractor extract, float minimum = 0f, float maximum = 1f) =>
         _genomic.Add((new FeatureDefinition(name, FeatureBlock.Genomic, group) { Minimum = minimum, Maximum = maximum }, extract));
 
-    private void DefineClinical()
+    private void DefineClinical(FeatureLayout layout, IReadOnlyList<string> therapyIds)
     {
         Clinical("age_decades", "Age", c => c.Age is { } age ? age / 10f : 6.5f, maximum: MaximumAge / 10f);
         Clinical("age_missing", "Age", c => Flag(c.Age is null));
@@ -156,7 +189,23 @@ public sealed class PatientFeaturizer
                 : 0.5f, minimum: -3f, maximum: 8f);
             Clinical("lab_" + definition.Analyte + "_missing", group, c => Flag(c.Lab(definition.Analyte) is null));
         }
+
+        if (layout >= FeatureLayout.V2)
+        {
+            // Appended, so the V1 features keep their positions. The catalog prior pairs each flag with its therapy.
+            foreach (var therapyId in therapyIds)
+            {
+                var id = therapyId;
+                Clinical(ProgressedOnPrefix + id, ProgressionGroup, c => Flag(c.ProgressedOn(id)));
+            }
+        }
     }
+
+    /// <summary>Name prefix of the V2 flags "progressed on this catalog therapy in an earlier line" (followed by the therapy id).</summary>
+    public const string ProgressedOnPrefix = "progressed_on_";
+
+    /// <summary>The fact group (explanation player) of those flags.</summary>
+    public const string ProgressionGroup = "Progression on an earlier line";
 
     private void DefineGenomic()
     {
@@ -227,6 +276,11 @@ public sealed class PatientFeaturizer
         // Variants of uncertain significance, benign ones and BRCA variants not reported pathogenic never count.
         public bool HasVariant(string gene, Func<string, bool> protein) =>
             Profile.Variants.Any(v => v.Gene == gene && BiomarkerDefinitions.CountsAsAlteration(v) && protein(v.ProteinChange ?? v.CodingChange ?? string.Empty));
+
+        // A line of this therapy whose best response, assessed by then, was progressive disease (the response model's
+        // progressed-on-same-regimen; a line whose response is not yet known does not count).
+        public bool ProgressedOn(string therapyId) =>
+            Profile.TherapyLines.Any(l => l.CatalogTherapyId == therapyId && l.BestResponse == RecistResponse.ProgressiveDisease);
 
         public bool Phenotype(string gene, string word) =>
             Profile.Pharmacogenomics.Any(p => p.Gene == gene && (p.Phenotype?.Contains(word, StringComparison.OrdinalIgnoreCase) ?? false));

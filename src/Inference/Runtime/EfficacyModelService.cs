@@ -196,7 +196,7 @@ public sealed class EfficacyModelService : IDisposable
         }
 
         LogCalibration(model, logger);
-        var predictor = new EfficacyPredictor(runtime, featurizer, evidence);
+        var predictor = new EfficacyPredictor(runtime, featurizer.For(model.Schema), evidence);
         var status = new ModelServingStatus(true, model.Version, model.OnnxSha256, model.Schema.Hash, runtime.Provider, model.ReferencePopulation is not null,
             time.GetUtcNow(), Stopwatch.GetElapsedTime(started), registry.Directory, null, selection.Checked);
         return Create(new ServedModel(status, runtime, predictor));
@@ -228,9 +228,9 @@ public sealed class EfficacyModelService : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (model.Schema.Hash != _featurizer.Schema.Hash)
+        if (_featurizer.Schema.Find(model.Schema.Hash) is null)
         {
-            return new RuntimeStart(null, $"Model {model.Version} was verified against feature schema {model.Schema.Hash}, but this portal featurizes with {_featurizer.Schema.Hash}.");
+            return new RuntimeStart(null, $"Model {model.Version} was verified against feature schema {model.Schema.Hash}, but this portal featurizes with {_featurizer.Schema.Hash} (or its earlier layouts).");
         }
 
         return EfficacyModelRuntime.Start(model, _options, _logger);
@@ -244,7 +244,7 @@ public sealed class EfficacyModelService : IDisposable
     {
         ArgumentNullException.ThrowIfNull(runtime);
         var model = runtime.Model;
-        var predictor = new EfficacyPredictor(runtime, _featurizer, _evidence);
+        var predictor = new EfficacyPredictor(runtime, _featurizer.For(model.Schema), _evidence);
         ServedModel previous;
         ServedModel next;
         lock (_swapGate)

@@ -32,11 +32,9 @@ public sealed class EfficacyPredictor
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(featurizer);
         ArgumentNullException.ThrowIfNull(evidence);
-        if (featurizer.Schema.Hash != runtime.Model.Schema.Hash)
-        {
-            throw new ArgumentException($"The featurizer's schema {featurizer.Schema.Hash} is not the one model {runtime.Model.Version} was verified against ({runtime.Model.Schema.Hash}).", nameof(featurizer));
-        }
 
+        // The model's own layout (an earlier model keeps the features it was trained on); throws when the featurizer cannot produce it.
+        featurizer = featurizer.For(runtime.Model.Schema);
         _runtime = runtime;
         _featurizer = featurizer;
         _evidence = evidence;
@@ -44,12 +42,18 @@ public sealed class EfficacyPredictor
         _neighbours = runtime.Model.ReferencePopulation is { } reference ? new ReferenceNeighbourIndex(reference, runtime.EmbeddingWidth, evidence.Catalog) : null;
         _therapyNames = [.. featurizer.Schema.TherapyIds.Select(id => evidence.Catalog.Therapies.FirstOrDefault(t => t.Id == id)?.DisplayName ?? id)];
         _therapyIndex = featurizer.Schema.TherapyIds.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i, StringComparer.Ordinal);
-        Provenance = new ModelProvenance(runtime.Model.Version, runtime.Model.OnnxSha256, runtime.Model.Schema.Hash, runtime.Provider.ToString(), _neighbours is not null);
+        Provenance = new ModelProvenance(runtime.Model.Version, runtime.Model.OnnxSha256, runtime.Model.Schema.Hash, runtime.Provider.ToString(), _neighbours is not null)
+        {
+            ReadsProgression = runtime.Model.Schema.Layout >= FeatureLayout.V2,
+        };
     }
 
     public ModelProvenance Provenance { get; }
 
     public EfficacyModelRuntime Runtime => _runtime;
+
+    /// <summary>The featurizer in the served model's layout (explanations featurize with it too).</summary>
+    public PatientFeaturizer Featurizer => _featurizer;
 
     /// <summary>Every catalog therapy for the patient as of <paramref name="asOf"/>, after <paramref name="priorLines"/> earlier lines.</summary>
     public PredictionResult Predict(PatientProfile profile, DateOnly asOf, int priorLines) => Predict(profile, asOf, priorLines, UndatedFacts.Use);

@@ -87,7 +87,10 @@ public sealed class ModelRegistry
 
     public string Directory { get; }
 
-    /// <summary>The layout this code feeds the model; a model must have been trained on exactly this.</summary>
+    /// <summary>
+    /// The layout this code feeds new models; a model must have been trained on exactly this or on one of its
+    /// <see cref="FeatureSchema.Earlier"/> layouts (then <see cref="VerifiedModel.Schema"/> is that one).
+    /// </summary>
     public FeatureSchema Schema { get; }
 
     /// <summary>
@@ -223,36 +226,39 @@ public sealed class ModelRegistry
             problems.Add($"{ModelManifest.FileName} says modelVersion '{manifest.ModelVersion}' but it sits in folder '{version}'. Put each version in the folder named after it.");
         }
 
-        CheckSchema(manifest, problems);
-        CheckTensors(manifest, problems);
+        // The schema the model was trained on, when this featurizer can produce it (the current layout or an earlier one).
+        var schema = Schema.Find(manifest.FeatureSchema?.Hash) ?? Schema;
+        CheckSchema(manifest, schema, problems);
+        CheckTensors(manifest, schema, problems);
         var onnx = ReadOnnx(folder, manifest, problems);
-        var (members, embeddingWidth) = onnx is null ? (0, 0) : CheckOnnxGraph(onnx.Value.Bytes, manifest, problems);
-        var reference = ReadReferencePopulation(folder, manifest, embeddingWidth, problems);
+        var (members, embeddingWidth) = onnx is null ? (0, 0) : CheckOnnxGraph(onnx.Value.Bytes, manifest, schema, problems);
+        var reference = ReadReferencePopulation(folder, manifest, schema, embeddingWidth, problems);
         return problems.Count == 0 && onnx is { } file
-            ? new VerifiedModel(folder, semantic, manifest, file.Bytes, file.Sha256, Schema, members, embeddingWidth, reference)
+            ? new VerifiedModel(folder, semantic, manifest, file.Bytes, file.Sha256, schema, members, embeddingWidth, reference)
             : null;
     }
 
-    private void CheckSchema(ModelManifest manifest, List<string> problems)
+    private static void CheckSchema(ModelManifest manifest, FeatureSchema schema, List<string> problems)
     {
         var hash = manifest.FeatureSchema?.Hash;
-        if (hash != Schema.Hash)
+        if (hash != schema.Hash)
         {
-            var difference = FirstDifference("clinical", manifest.FeatureSchema?.Clinical, [.. Schema.Clinical.Select(f => f.Name)])
-                ?? FirstDifference("genomic", manifest.FeatureSchema?.Genomic, [.. Schema.Genomic.Select(f => f.Name)])
-                ?? FirstDifference("therapy", manifest.Therapies, Schema.TherapyIds)
+            // Not a layout the featurizer knows: compare with the current one to name the first difference.
+            var difference = FirstDifference("clinical", manifest.FeatureSchema?.Clinical, [.. schema.Clinical.Select(f => f.Name)])
+                ?? FirstDifference("genomic", manifest.FeatureSchema?.Genomic, [.. schema.Genomic.Select(f => f.Name)])
+                ?? FirstDifference("therapy", manifest.Therapies, schema.TherapyIds)
                 ?? "the feature and therapy names agree, so the schema version differs";
-            problems.Add($"{ModelManifest.FileName}: feature schema hash is {hash ?? "(missing)"} but this portal's featurizer has {Schema.Hash} ({difference}). "
+            problems.Add($"{ModelManifest.FileName}: feature schema hash is {hash ?? "(missing)"} but this portal's featurizer has {schema.Hash} ({difference}). "
                 + "The model was trained on other features; retrain it with this code (precision-train train) or run the portal version it was trained for.");
         }
 
-        if (manifest.TherapyCatalogVersion != Schema.CatalogVersion)
+        if (manifest.TherapyCatalogVersion != schema.CatalogVersion)
         {
-            problems.Add($"{ModelManifest.FileName}: therapy catalog version is {manifest.TherapyCatalogVersion ?? "(missing)"} but the portal loads catalog {Schema.CatalogVersion}. Serve a model trained on catalog {Schema.CatalogVersion}, or load the catalog the model was trained on.");
+            problems.Add($"{ModelManifest.FileName}: therapy catalog version is {manifest.TherapyCatalogVersion ?? "(missing)"} but the portal loads catalog {schema.CatalogVersion}. Serve a model trained on catalog {schema.CatalogVersion}, or load the catalog the model was trained on.");
         }
-        else if (manifest.Therapies is null || !manifest.Therapies.SequenceEqual(Schema.TherapyIds, StringComparer.Ordinal))
+        else if (manifest.Therapies is null || !manifest.Therapies.SequenceEqual(schema.TherapyIds, StringComparer.Ordinal))
         {
-            problems.Add($"{ModelManifest.FileName}: therapy list differs from catalog {Schema.CatalogVersion} ({FirstDifference("therapy", manifest.Therapies, Schema.TherapyIds) ?? "order differs"}). Retrain on this catalog.");
+            problems.Add($"{ModelManifest.FileName}: therapy list differs from catalog {schema.CatalogVersion} ({FirstDifference("therapy", manifest.Therapies, schema.TherapyIds) ?? "order differs"}). Retrain on this catalog.");
         }
     }
 
@@ -279,16 +285,16 @@ public sealed class ModelRegistry
     }
 
     /// <summary>The tensors the code feeds and reads; the manifest must describe the same ones.</summary>
-    private IReadOnlyList<(string Name, int? Width)> ExpectedInputs() =>
+    private static IReadOnlyList<(string Name, int? Width)> ExpectedInputs(FeatureSchema schema) =>
     [
-        (OnnxNames.Clinical, Schema.Clinical.Count),
-        (OnnxNames.Genomic, Schema.Genomic.Count),
-        (OnnxNames.Therapy, Schema.TherapyIds.Count),
+        (OnnxNames.Clinical, schema.Clinical.Count),
+        (OnnxNames.Genomic, schema.Genomic.Count),
+        (OnnxNames.Therapy, schema.TherapyIds.Count),
     ];
 
-    private void CheckTensors(ModelManifest manifest, List<string> problems)
+    private static void CheckTensors(ModelManifest manifest, FeatureSchema schema, List<string> problems)
     {
-        foreach (var (name, width) in ExpectedInputs())
+        foreach (var (name, width) in ExpectedInputs(schema))
         {
             var tensor = manifest.Inputs?.FirstOrDefault(t => t.Name == name);
             var expected = $"[N, {width}]";
@@ -339,14 +345,14 @@ public sealed class ModelRegistry
     }
 
     /// <summary>Opens the graph on the CPU and compares its inputs and outputs with what the code feeds and reads.</summary>
-    private (int Members, int EmbeddingWidth) CheckOnnxGraph(byte[] onnx, ModelManifest manifest, List<string> problems)
+    private static (int Members, int EmbeddingWidth) CheckOnnxGraph(byte[] onnx, ModelManifest manifest, FeatureSchema schema, List<string> problems)
     {
         var file = manifest.Onnx?.File;
         try
         {
             using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, IntraOpNumThreads = 1 };
             using var session = new InferenceSession(onnx, options);
-            foreach (var (name, width) in ExpectedInputs())
+            foreach (var (name, width) in ExpectedInputs(schema))
             {
                 if (!session.InputMetadata.TryGetValue(name, out var input))
                 {
@@ -407,7 +413,7 @@ public sealed class ModelRegistry
     private static string Describe(NodeMetadata metadata) =>
         $"{metadata.ElementType.Name} [{string.Join(", ", metadata.Dimensions.Select((d, i) => d < 0 ? (metadata.SymbolicDimensions.ElementAtOrDefault(i) is { Length: > 0 } s ? s : "?") : d.ToString(CultureInfo.InvariantCulture)))}]";
 
-    private ReferencePopulation? ReadReferencePopulation(string folder, ModelManifest manifest, int embeddingWidth, List<string> problems)
+    private static ReferencePopulation? ReadReferencePopulation(string folder, ModelManifest manifest, FeatureSchema schema, int embeddingWidth, List<string> problems)
     {
         if (manifest.ReferencePopulation is null)
         {
@@ -454,7 +460,7 @@ public sealed class ModelRegistry
         }
 
         var before = problems.Count;
-        ReferencePopulationCheck.Check(reference, name, manifest, Schema, embeddingWidth, problems);
+        ReferencePopulationCheck.Check(reference, name, manifest, schema, embeddingWidth, problems);
         return problems.Count == before ? reference : null;
     }
 }

@@ -5,7 +5,11 @@ using Precision.Inference.Features;
 namespace Precision.Inference.Runtime;
 
 /// <summary>Which model produced a result, and where it ran: shown beside every prediction and kept in its audit record.</summary>
-public sealed record ModelProvenance(string Version, string OnnxSha256, string FeatureSchemaHash, string ExecutionProvider, bool HasReferencePopulation);
+public sealed record ModelProvenance(string Version, string OnnxSha256, string FeatureSchemaHash, string ExecutionProvider, bool HasReferencePopulation)
+{
+    /// <summary>The model reads on which catalog therapies the disease progressed (feature layout V2 and later): re-challenge is estimated.</summary>
+    public bool ReadsProgression { get; init; }
+}
 
 /// <summary>One catalog therapy for one patient.</summary>
 /// <param name="Probability">Calibrated probability of objective response (the model's <c>probability</c> output).</param>

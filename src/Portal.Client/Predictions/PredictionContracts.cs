@@ -80,19 +80,42 @@ public sealed record TherapyPrediction(
     IReadOnlyList<PriorTherapyUse> PriorUses,
     string? NoEvidenceReason)
 {
-    /// <summary>Shown instead of a number for a therapy the disease progressed on.</summary>
+    /// <summary>Shown instead of a number for a therapy the disease progressed on, when the model does not read progression (models 1.x).</summary>
     public const string NotEstimatedText =
         "Not estimated: the disease progressed on this therapy, and the model does not read which therapies were already given, so it cannot estimate a re-challenge (responses after progression on the same regimen are uncommon).";
 
-    /// <summary>Beside the number of a therapy received before without progression on it.</summary>
+    /// <summary>Beside the number of a therapy received before without progression on it, from a model that reads no treatment history (1.x).</summary>
     public const string ReceivedEstimateNote =
         "Estimate as for a patient not treated with it before: the model does not read which therapies were already given.";
 
-    /// <summary>
-    /// Received, and the disease progressed on it: the model's number would be a confident wrong answer (it cannot know the
-    /// therapy was given), so pages show <see cref="NotEstimatedText"/> instead.
-    /// </summary>
+    /// <summary>Beside the number of a re-challenge after progression, from a model that reads progression.</summary>
+    public const string RechallengeEstimateNote =
+        "Re-challenge after progression: the model reads that the disease progressed on this regimen and estimates a response to giving it again (learned from re-challenged patients in the synthetic training cohort).";
+
+    /// <summary>Beside the number of a therapy received before without progression on it, from a model that reads progression.</summary>
+    public const string ReceivedWithoutProgressionNote =
+        "Estimate as for a patient not treated with it before: the model reads progression on earlier regimens, not earlier use with response or stable disease.";
+
+    /// <summary>Received, and the disease progressed on it.</summary>
     public bool ProgressedOnIt => Group == TherapyGroup.Received && PriorUses.Any(u => u.BestResponse == RecistResponse.ProgressiveDisease);
+
+    /// <summary>The model that scored this reads on which therapies the disease progressed (feature layout V2), so a re-challenge is estimated.</summary>
+    public bool ModelReadsProgression { get; init; }
+
+    /// <summary>
+    /// Received and progressed on, by a model that cannot know it: its number would be a confident wrong answer, so pages
+    /// show <see cref="NotEstimatedText"/> instead.
+    /// </summary>
+    public bool NotEstimated => ProgressedOnIt && !ModelReadsProgression;
+
+    /// <summary>What a received therapy's number means (or why there is none), by whether the model reads progression.</summary>
+    public string ReceivedNote => (ProgressedOnIt, ModelReadsProgression) switch
+    {
+        (true, true) => RechallengeEstimateNote,
+        (true, false) => NotEstimatedText,
+        (false, true) => ReceivedWithoutProgressionNote,
+        (false, false) => ReceivedEstimateNote,
+    };
 
     /// <summary>
     /// A candidate sharing an agent with a regimen the disease progressed on: which, and where ("Contains pembrolizumab — the

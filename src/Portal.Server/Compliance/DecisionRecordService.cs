@@ -199,14 +199,13 @@ internal sealed class DecisionRecordService(
     /// <summary>The inputs with their names: this portal's feature schema when the recorded hash is its hash, else the recorded version's manifest.</summary>
     private (IReadOnlyList<DecisionInput> Inputs, string From) Inputs(RecordedPrediction recorded)
     {
-        var schema = replayer.Registry.Schema;
         IReadOnlyList<(string Name, string? Group)>? clinicalNames = null, genomicNames = null;
         string from;
-        if (recorded.FeatureSchemaHash is { } hash && string.Equals(hash, schema.Hash, StringComparison.OrdinalIgnoreCase))
+        if (recorded.FeatureSchemaHash is { } hash && replayer.Registry.Schema.Find(hash.ToLowerInvariant()) is { } schema)
         {
             clinicalNames = [.. schema.Clinical.Select(f => (f.Name, (string?)f.FactGroup))];
             genomicNames = [.. schema.Genomic.Select(f => (f.Name, (string?)f.FactGroup))];
-            from = $"Feature schema {hash[..12]}… — the schema of model {recorded.ModelVersion}, the same as this portal's featurizer.";
+            from = $"Feature schema {hash[..12]}… (v{schema.Version}) — the schema of model {recorded.ModelVersion}, one this portal's featurizer produces.";
         }
         else if (ManifestSchema(recorded) is { } manifest)
         {

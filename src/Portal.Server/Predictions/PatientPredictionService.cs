@@ -89,7 +89,7 @@ internal sealed class PatientPredictionService(
             profile.PatientId,
             value.AsOf,
             Identity(value.Model),
-            [.. ranking.All.Select(r => Map(r, calibration))],
+            [.. ranking.All.Select(r => Map(r, calibration, value.Model.ReadsProgression))],
             value.IntervalMethod,
             new ClientApplicability((ClientApplicabilityLevel)(int)value.Applicability.Level, [.. value.Applicability.Reasons.Select(r => r.Message)]),
             similar?.Patients.Select(Map).ToList() ?? [],
@@ -256,12 +256,33 @@ internal sealed class PatientPredictionService(
             ["level"] = prediction.Applicability.Level.ToString(),
             ["reasons"] = new JsonArray([.. prediction.Applicability.Reasons.Select(r => (JsonNode?)r.Message)]),
         },
+        // The subgroup model monitoring counts this prediction in (Compliance → Monitoring), recorded as such so the audit
+        // store never has to read it out of a feature vector by position (which differs between feature layouts).
+        ["monitoring"] = MonitoringSubgroup(subject, prediction.AsOf),
         // Which evaluation the page showed beside the probabilities (or why none).
         ["calibration"] = calibration is { Cohort: { } cohort, Document: { } document }
             ? new JsonObject { ["evaluationDate"] = document.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ["cohort"] = cohort.Name, ["examples"] = cohort.Examples }
             : new JsonObject { ["unavailable"] = calibration?.Availability.ToString() ?? "NoModel" },
         };
     }
+
+    /// <summary>
+    /// Sex, age decade (as the featurizer reads age: unknown outside 0–120 years) and cancer type of the prediction's subject,
+    /// with the values the monitoring migrations expect ("female", "60", "NonSmallCellLungCancer", else "unknown").
+    /// </summary>
+    internal static JsonObject MonitoringSubgroup(PatientProfile subject, DateOnly asOf) => new()
+    {
+        ["sex"] = subject.Demographics.Sex switch
+        {
+            AdministrativeSex.Female => "female",
+            AdministrativeSex.Male => "male",
+            _ => "unknown",
+        },
+        ["ageDecade"] = subject.Demographics.AgeOn(asOf) is { } age and >= 0 and <= PatientFeaturizer.MaximumAge
+            ? (age / 10 * 10).ToString(CultureInfo.InvariantCulture)
+            : "unknown",
+        ["cancerType"] = subject.PrimaryCancer?.CancerType.ToString() ?? "unknown",
+    };
 
     /// <summary>Every FHIR resource (with its version when known) the profile's facts came from.</summary>
     private static IEnumerable<string> SourcesOf(PatientProfile p)
@@ -292,7 +313,7 @@ internal sealed class PatientPredictionService(
             ? new CalibrationAtPointOfCare(at.Bin.Lower, at.Bin.Upper, at.Bin.Count, at.Bin.ObservedRate, at.ForThisTherapy, at.TherapyRowsInBin, ModelCalibration.MinimumTherapyBinRows)
             : null;
 
-    private ClientTherapyPrediction Map(RankedTherapy ranked, ModelCalibration? calibration)
+    private ClientTherapyPrediction Map(RankedTherapy ranked, ModelCalibration? calibration, bool modelReadsProgression)
     {
         var t = ranked.Prediction;
         var therapy = catalog.Therapy(t.TherapyId);
@@ -309,6 +330,7 @@ internal sealed class PatientPredictionService(
         {
             Calibration = Calibration(calibration, t.TherapyId, t.Probability),
             ProgressedAgentsText = ranked.ProgressedAgentsText,
+            ModelReadsProgression = modelReadsProgression,
             ReliabilityCurve = [.. (calibration?.BinsFor(t.TherapyId) ?? []).Select(b => new ReliabilityBin(b.Lower, b.Upper, b.Count, b.MeanPredicted, b.ObservedRate))],
         };
     }

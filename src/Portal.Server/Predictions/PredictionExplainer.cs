@@ -39,7 +39,7 @@ internal sealed class PredictionExplainer(PatientFeaturizer featurizer, ShapleyO
         var sample = ReferenceSample.Create(
             [.. rows.Select(r => new PatientFeatures(r.Clinical, r.Genomic))],
             $"{background.Description ?? "training patients"}; reference population of model {verified.Version}");
-        return new Entry(new ShapleyExplainer(scorer, featurizer, sample, options, Separable(verified, scorer, sample, logger)), null);
+        return new Entry(new ShapleyExplainer(scorer, featurizer.For(verified.Schema), sample, options, Separable(verified, scorer, sample, logger)), null);
     }
 
     /// <summary>

@@ -109,7 +109,7 @@ public static class ModelArtifacts
             },
             ["featureSchema"] = new JsonObject
             {
-                ["version"] = Inference.Features.FeatureSchema.CurrentVersion,
+                ["version"] = schema.Version,
                 ["hash"] = schema.Hash,
                 ["clinical"] = new JsonArray([.. schema.Clinical.Select(f => (JsonNode?)f.Name)]),
                 ["genomic"] = new JsonArray([.. schema.Genomic.Select(f => (JsonNode?)f.Name)]),

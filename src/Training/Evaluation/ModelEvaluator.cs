@@ -194,7 +194,20 @@ public static class ModelEvaluator
             ("Therapy", Keys(e => dataset.Catalog.Therapy(e.Example.TherapyId).DisplayName)),
             // Later lines are where the line modifiers act and where 1.1.0 over-predicted (issue 13).
             ("Line of therapy", Keys(e => e.Example.LineNumber switch { 1 => "First line", 2 => "Second line", _ => "Third line or later" })),
+            // Re-challenge: whether (and how) the patient had this therapy in an earlier line (model 2.0.0 reads progression on it).
+            ("Earlier use of this therapy", Keys(EarlierUse)),
         ];
+    }
+
+    /// <summary>"First use", or a re-challenge after progression on the therapy, or after response or stable disease on it.</summary>
+    internal static string EarlierUse(LabelledExample example)
+    {
+        var earlier = example.Profile.TherapyLines
+            .Where(l => l.LineNumber < example.Example.LineNumber && l.CatalogTherapyId == example.Example.TherapyId)
+            .ToList();
+        return earlier.Count == 0 ? "First use"
+            : earlier.Any(l => l.BestResponse == RecistResponse.ProgressiveDisease) ? "Re-challenge after progression on it"
+            : "Re-challenge after response or stable disease on it";
     }
 
     /// <summary>Every scored patient × every catalog therapy, with the features at the start of the patient's first line.</summary>

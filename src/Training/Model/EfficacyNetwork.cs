@@ -7,7 +7,7 @@ namespace Precision.Training.Model;
 
 /// <summary>
 /// One ensemble member: a genomic encoder and a clinical encoder whose outputs form the patient embedding, a therapy
-/// embedding, and a head over [patient, therapy, patient ⊙ therapy, catalog prior] that gives the logit of response.
+/// embedding, and a head over [patient, therapy, patient ⊙ therapy, catalog prior, re-challenge] that gives the logit of response.
 /// Conditioning on the therapy lets one forward pass score any catalog therapy; the product term carries biomarker ×
 /// therapy effects. The head's output is added to the logit of the catalog's published rate (<see cref="CatalogPrior"/>):
 /// the network learns how this patient departs from the evidence, so rare biomarker–therapy pairs start from their
@@ -28,7 +28,8 @@ public sealed class EfficacyNetwork : nn.Module<Tensor, Tensor, Tensor, (Tensor 
         _genomic = nn.Sequential(("g1", nn.Linear(genomicWidth, hidden)), ("g_relu", nn.ReLU()), ("g2", nn.Linear(hidden, embedding)));
         _clinical = nn.Sequential(("c1", nn.Linear(clinicalWidth, hidden)), ("c_relu", nn.ReLU()), ("c2", nn.Linear(hidden, embedding)));
         _therapy = nn.Linear(therapyCount, 2 * embedding, hasBias: false);
-        _head = nn.Sequential(("h1", nn.Linear((6 * embedding) + 2, hidden)), ("h_relu", nn.ReLU()), ("h2", nn.Linear(hidden, 1)));
+        // With the V2 layout the head also takes the row's re-challenge indicator (progressed on this therapy before).
+        _head = nn.Sequential(("h1", nn.Linear((6 * embedding) + 2 + (prior.ProgressedOn is null ? 0 : 1), hidden)), ("h_relu", nn.ReLU()), ("h2", nn.Linear(hidden, 1)));
         EmbeddingWidth = 2 * embedding;
         RegisterComponents();
     }
@@ -43,8 +44,25 @@ public sealed class EfficacyNetwork : nn.Module<Tensor, Tensor, Tensor, (Tensor 
         var (priorLogit, biomarkerContext) = PriorOf(_prior, clinical, genomic, therapy);
         var patient = cat([_clinical.forward(clinical), _genomic.forward(genomic)], 1);
         var conditioned = _therapy.forward(therapy);
-        var residual = _head.forward(cat([patient, conditioned, patient * conditioned, priorLogit, biomarkerContext], 1));
+        Tensor[] headInput = RechallengeOf(_prior, clinical, therapy) is { } rechallenge
+            ? [patient, conditioned, patient * conditioned, priorLogit, biomarkerContext, rechallenge]
+            : [patient, conditioned, patient * conditioned, priorLogit, biomarkerContext];
+        var residual = _head.forward(cat(headInput, 1));
         return ((residual + priorLogit).squeeze(1), patient);
+    }
+
+    /// <summary>[N, 1]: 1 where the row's therapy is one the patient progressed on before (null without those features).</summary>
+    public static Tensor? RechallengeOf(CatalogPrior prior, Tensor clinical, Tensor therapy)
+    {
+        ArgumentNullException.ThrowIfNull(prior);
+        ArgumentNullException.ThrowIfNull(clinical);
+        if (prior.ProgressedOn is null)
+        {
+            return null;
+        }
+
+        using var selection = tensor(prior.ProgressedOn, [prior.ClinicalWidth, prior.TherapyWidth]);
+        return (clinical.matmul(selection) * therapy).sum(1, keepdim: true);
     }
 
     /// <summary>

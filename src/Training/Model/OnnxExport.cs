@@ -30,6 +30,7 @@ public static class OnnxExport
         graph.Input.Add(Value(TherapyInput, therapyCount));
 
         AddCatalogPrior(graph, ensemble.Members[0].Prior);
+        var rechallenge = AddRechallenge(graph, ensemble.Members[0].Prior);
         var logits = new List<string>();
         var embeddings = new List<string>();
         for (var m = 0; m < ensemble.Members.Count; m++)
@@ -55,7 +56,9 @@ public static class OnnxExport
             graph.Node.Add(Concat([clinical, genomic], $"m{m}.patient"));
             var conditioned = Linear(TherapyInput, "_therapy", $"m{m}.therapy", bias: false);
             graph.Node.Add(Node("Mul", [$"m{m}.patient", conditioned], $"m{m}.product"));
-            graph.Node.Add(Concat([$"m{m}.patient", conditioned, $"m{m}.product", PriorLogit, PriorBiomarkerContext], $"m{m}.head.input"));
+            graph.Node.Add(Concat(
+                [$"m{m}.patient", conditioned, $"m{m}.product", PriorLogit, PriorBiomarkerContext, .. rechallenge ? [PriorRechallenge] : Array.Empty<string>()],
+                $"m{m}.head.input"));
             var residual = Linear(Relu(Linear($"m{m}.head.input", "_head.h1", $"m{m}.h1"), $"m{m}.h1.relu"), "_head.h2", $"m{m}.residual");
             graph.Node.Add(Node("Add", [residual, PriorLogit], $"m{m}.logit"));
             logits.Add($"m{m}.logit");
@@ -98,6 +101,26 @@ public static class OnnxExport
 
     private const string PriorLogit = "prior.logit";
     private const string PriorBiomarkerContext = "prior.biomarker_context";
+    private const string PriorRechallenge = "prior.rechallenge";
+
+    /// <summary>
+    /// The re-challenge indicator [N, 1] of <see cref="EfficacyNetwork.RechallengeOf"/>: (clinical · progressed_on ⊙ therapy)
+    /// summed over therapies (as a product with a column of ones). False when the layout has no progression flags.
+    /// </summary>
+    private static bool AddRechallenge(GraphProto graph, Inference.Features.CatalogPrior prior)
+    {
+        if (prior.ProgressedOn is null)
+        {
+            return false;
+        }
+
+        graph.Initializer.Add(Constant("prior.progressed_on", prior.ProgressedOn, prior.ClinicalWidth, prior.TherapyWidth));
+        graph.Initializer.Add(Constant("prior.therapy_ones", [.. Enumerable.Repeat(1f, prior.TherapyWidth)], prior.TherapyWidth, 1));
+        graph.Node.Add(Node("MatMul", [ClinicalInput, "prior.progressed_on"], "prior.progressed_by_therapy"));
+        graph.Node.Add(Node("Mul", ["prior.progressed_by_therapy", TherapyInput], "prior.progressed_this"));
+        graph.Node.Add(Node("MatMul", ["prior.progressed_this", "prior.therapy_ones"], PriorRechallenge));
+        return true;
+    }
 
     /// <summary>The catalog prior, shared by all members: the same operations as <see cref="EfficacyNetwork.PriorOf"/>.</summary>
     private static void AddCatalogPrior(GraphProto graph, Inference.Features.CatalogPrior prior)

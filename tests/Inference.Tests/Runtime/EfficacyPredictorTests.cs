@@ -276,7 +276,7 @@ public sealed class EfficacyPredictorTests(ModelFixture fixture)
         directory.CorruptOneByte("1.0.0", "model.onnx");
         var logger = new ListLogger();
 
-        using var service = EfficacyModelService.Start(new ModelRegistry(directory.Path, TestModels.Featurizer.Schema), TestModels.Cpu, TestModels.Featurizer, TestModels.Evidence, logger);
+        using var service = EfficacyModelService.Start(new ModelRegistry(directory.Path, TestModels.CurrentFeaturizer.Schema), TestModels.Cpu, TestModels.Featurizer, TestModels.Evidence, logger);
         var result = service.Predict(FirstLines().First().Profile, new DateOnly(2025, 1, 1), 0);
 
         Assert.False(service.Status.IsServing);
@@ -289,7 +289,7 @@ public sealed class EfficacyPredictorTests(ModelFixture fixture)
     [Fact]
     public void The_service_serves_the_committed_model_and_reports_what_and_where()
     {
-        using var service = EfficacyModelService.Start(new ModelRegistry(TestModels.CommittedDirectory, TestModels.Featurizer.Schema),
+        using var service = EfficacyModelService.Start(new ModelRegistry(TestModels.CommittedDirectory, TestModels.CurrentFeaturizer.Schema),
             new EfficacyModelOptions { Version = "1.0.0", ExecutionProvider = ExecutionProviderPreference.Cpu }, TestModels.Featurizer, TestModels.Evidence);
 
         Assert.True(service.Status.IsServing, service.Status.Refusal);
@@ -302,7 +302,7 @@ public sealed class EfficacyPredictorTests(ModelFixture fixture)
     [Fact]
     public void Model_1_1_0_with_its_own_reference_population_finds_typical_patients_in_distribution_and_flags_the_unusual()
     {
-        using var runtime = EfficacyModelRuntime.Start(new ModelRegistry(TestModels.CommittedDirectory, TestModels.Featurizer.Schema).Verify("1.1.0").Model!, TestModels.Cpu).Runtime!;
+        using var runtime = EfficacyModelRuntime.Start(new ModelRegistry(TestModels.CommittedDirectory, TestModels.CurrentFeaturizer.Schema).Verify("1.1.0").Model!, TestModels.Cpu).Runtime!;
         var predictor = new EfficacyPredictor(runtime, TestModels.Featurizer, TestModels.Evidence);
         var work = FirstLines().Take(60).ToList();
 

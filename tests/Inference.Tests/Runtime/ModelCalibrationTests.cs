@@ -19,7 +19,7 @@ public sealed class ModelCalibrationTests
         var model = TestModels.VerifiedCommitted();
         File.WriteAllText(Path.Combine(models.Folder(TestModels.CommittedVersion), ModelEvaluationDocument.FileName), EvaluationDocuments.Write(model.OnnxSha256));
 
-        var check = new ModelRegistry(models.Path, TestModels.Featurizer.Schema).Verify(TestModels.CommittedVersion);
+        var check = new ModelRegistry(models.Path, TestModels.CurrentFeaturizer.Schema).Verify(TestModels.CommittedVersion);
 
         var calibration = check.Model!.Calibration;
         Assert.Equal(CalibrationAvailability.Available, calibration.Availability);
@@ -48,7 +48,7 @@ public sealed class ModelCalibrationTests
         File.WriteAllText(Path.Combine(models.Folder(TestModels.CommittedVersion), ModelEvaluationDocument.FileName), EvaluationDocuments.Write(new string('b', 64)));
         var logger = new ListLogger();
 
-        using var service = EfficacyModelService.Start(new ModelRegistry(models.Path, TestModels.Featurizer.Schema), TestModels.Cpu, TestModels.Featurizer, TestModels.Evidence, logger);
+        using var service = EfficacyModelService.Start(new ModelRegistry(models.Path, TestModels.CurrentFeaturizer.Schema), TestModels.Cpu, TestModels.Featurizer, TestModels.Evidence, logger);
 
         Assert.True(service.Status.IsServing, service.Status.Refusal);
         var calibration = service.Current.Runtime!.Model.Calibration;
@@ -68,7 +68,7 @@ public sealed class ModelCalibrationTests
         using var models = TempModelDirectory.CopyOf();
         File.WriteAllText(Path.Combine(models.Folder(TestModels.CommittedVersion), ModelEvaluationDocument.FileName), content);
 
-        var check = new ModelRegistry(models.Path, TestModels.Featurizer.Schema).Verify(TestModels.CommittedVersion);
+        var check = new ModelRegistry(models.Path, TestModels.CurrentFeaturizer.Schema).Verify(TestModels.CommittedVersion);
 
         Assert.True(check.IsValid, string.Join(" ", check.Problems));
         var calibration = check.Model!.Calibration;

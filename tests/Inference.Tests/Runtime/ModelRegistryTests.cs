@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Precision.Inference.Features;
 using Precision.Inference.Runtime;
 
 namespace Precision.Inference.Tests.Runtime;
@@ -26,6 +27,7 @@ public sealed class ModelRegistryTests(ModelFixture fixture)
     [Theory]
     [InlineData("1.1.0")]
     [InlineData("1.2.0")]
+    [InlineData("2.0.0")]
     public void Models_with_a_reference_population_verify_as_trained_and_the_highest_is_served_by_default(string version)
     {
         var registry = Registry(TestModels.CommittedDirectory);
@@ -35,10 +37,12 @@ public sealed class ModelRegistryTests(ModelFixture fixture)
 
         Assert.True(check.IsValid, string.Join(" ", check.Problems));
         var reference = check.Model!.ReferencePopulation!;
-        Assert.Equal(TestModels.Featurizer.Schema.Clinical.Count + TestModels.Featurizer.Schema.Genomic.Count, reference.FeatureRanges!.Count);
+        // Each version's ranges are over its own feature layout (V1 for 1.x, V2 for 2.0.0).
+        Assert.Equal(version.StartsWith("1.", StringComparison.Ordinal) ? FeatureLayout.V1 : FeatureLayout.V2, check.Model!.Schema.Layout);
+        Assert.Equal(check.Model.Schema.Clinical.Count + check.Model.Schema.Genomic.Count, reference.FeatureRanges!.Count);
         Assert.InRange(reference.Neighbours!.Patients!.Count, 1, 2000);
         Assert.InRange(reference.Background!.Rows!.Count, 1, 200);
-        Assert.Equal("1.2.0", selection.Model?.Version);
+        Assert.Equal("2.0.0", selection.Model?.Version);
     }
 
     [Fact]

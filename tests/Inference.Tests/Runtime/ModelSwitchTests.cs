@@ -10,7 +10,7 @@ public sealed class ModelSwitchTests
         ModelFixture.Patients.Where(p => p.TherapyLines.Count > 0).Select(p => (p, p.TherapyLines[0])).First();
 
     private static EfficacyModelService Start(string version) =>
-        EfficacyModelService.Start(new ModelRegistry(TestModels.CommittedDirectory, TestModels.Featurizer.Schema),
+        EfficacyModelService.Start(new ModelRegistry(TestModels.CommittedDirectory, TestModels.CurrentFeaturizer.Schema),
             new EfficacyModelOptions { Version = version, ExecutionProvider = ExecutionProviderPreference.Cpu }, TestModels.Featurizer, TestModels.Evidence);
 
     [Fact]

@@ -20,7 +20,11 @@ public static class TestModels
 {
     public static readonly string Root = FindRoot();
     public static readonly TherapyCatalog Catalog = TherapyCatalogLoader.Load(TherapyCatalogLoader.FindDefault(Root));
-    public static readonly PatientFeaturizer Featurizer = new(Catalog);
+    /// <summary>The featurizer the portal runs (current layout, which also produces the earlier ones); registries are built on its schema.</summary>
+    public static readonly PatientFeaturizer CurrentFeaturizer = new(Catalog);
+
+    /// <summary>The featurizer in the layout of the committed 1.x models these tests run (V1).</summary>
+    public static readonly PatientFeaturizer Featurizer = CurrentFeaturizer.For(CurrentFeaturizer.Schema.Earlier.Single(s => s.Layout == FeatureLayout.V1));
     public static readonly CatalogEvidence Evidence = new(Catalog);
     public static readonly string CommittedDirectory = Path.Combine(Root, "models", "efficacy");
     public const string CommittedVersion = "1.0.0";
@@ -28,7 +32,7 @@ public static class TestModels
     public static EfficacyModelOptions Cpu => new() { ExecutionProvider = ExecutionProviderPreference.Cpu };
 
     public static VerifiedModel VerifiedCommitted() =>
-        new ModelRegistry(CommittedDirectory, Featurizer.Schema).Verify(CommittedVersion).Model ?? throw new InvalidOperationException("The committed model does not verify.");
+        new ModelRegistry(CommittedDirectory, CurrentFeaturizer.Schema).Verify(CommittedVersion).Model ?? throw new InvalidOperationException("The committed model does not verify.");
 
     private static string FindRoot()
     {
@@ -143,9 +147,11 @@ public static class ReferencePopulationBuilder
     public static void Write(string versionFolder, IReadOnlyList<PatientProfile> patients, EfficacyModelRuntime runtime, Func<PatientProfile, bool>? include = null)
     {
         var split = new PatientSplit(GeneratedPatients.Seed);
-        var schema = TestModels.Featurizer.Schema;
+        // The rows in the model's own feature layout (1.x models: V1).
+        var featurizer = TestModels.Featurizer.For(runtime.Model.Schema);
+        var schema = featurizer.Schema;
         var examples = patients.Where(p => include?.Invoke(p) ?? true)
-            .SelectMany(p => ResponseExamples.From(p, TestModels.Featurizer).Select(e => (Profile: p, Example: e)))
+            .SelectMany(p => ResponseExamples.From(p, featurizer).Select(e => (Profile: p, Example: e)))
             .ToList();
         var training = examples.Where(e => split.Of(e.Profile.PatientId) == DataSplit.Train).Take(2000).ToList();
         var heldOut = examples.Where(e => split.Of(e.Profile.PatientId) != DataSplit.Train).ToList();
@@ -234,7 +240,7 @@ public sealed class ModelFixture : IDisposable
             ReferencePopulationBuilder.Write(Directory.Folder(TestModels.CommittedVersion), Patients, plain);
         }
 
-        Registry = new ModelRegistry(Directory.Path, TestModels.Featurizer.Schema);
+        Registry = new ModelRegistry(Directory.Path, TestModels.CurrentFeaturizer.Schema);
         var check = Registry.Verify(TestModels.CommittedVersion);
         Model = check.Model ?? throw new InvalidOperationException("The model with a reference population does not verify: " + string.Join(" ", check.Problems));
         var start = EfficacyModelRuntime.Start(Model, TestModels.Cpu);

@@ -11,7 +11,7 @@ public sealed class SimilarPatientsTests(ModelFixture fixture)
 {
     private static readonly Lazy<(ReferenceNeighbourIndex Index, int Width)> Committed = new(() =>
     {
-        var model = new ModelRegistry(TestModels.CommittedDirectory, TestModels.Featurizer.Schema).Verify("1.1.0").Model!;
+        var model = new ModelRegistry(TestModels.CommittedDirectory, TestModels.CurrentFeaturizer.Schema).Verify("1.1.0").Model!;
         var reference = model.ReferencePopulation!;
         var width = reference.Neighbours!.Patients![0].Embedding.Length;
         return (new ReferenceNeighbourIndex(reference, width, TestModels.Catalog), width);

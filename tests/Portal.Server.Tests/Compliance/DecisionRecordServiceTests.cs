@@ -86,7 +86,9 @@ public sealed class DecisionRecordServiceTests(DecisionRecordPortal portal) : IC
         var record = (await records.GetAsync(sequence)).Value!;
 
         var details = JsonNode.Parse((await Reader.ReadEventAsync(sequence))!.DetailsJson!)!;
-        var schema = Host.Services.GetRequiredService<ModelRegistry>().Schema;
+        // Model 1.1.0 is served here: its inputs are named from its own (earlier) feature layout, V1.
+        var schema = Host.Services.GetRequiredService<ModelRegistry>().Schema.Find(record.Model.FeatureSchemaHash)!;
+        Assert.Equal(FeatureLayout.V1, schema.Layout);
         Assert.Equal(DecisionKind.Prediction, record.Kind);
         Assert.Equal("Patient/" + prediction.PatientId, record.PatientReference);
         Assert.Equal("clinician-1", record.User.Subject);

@@ -13,7 +13,10 @@ namespace Precision.Portal.Server.Tests.Compliance;
 public sealed class PredictionMonitoringTests
 {
     private static readonly TherapyCatalog Catalog = TherapyCatalogLoader.Load(TherapyCatalogLoader.FindDefault(AppContext.BaseDirectory));
-    private static readonly FeatureSchema Schema = new PatientFeaturizer(Catalog).Schema;
+    private static readonly FeatureSchema Current = new PatientFeaturizer(Catalog).Schema;
+
+    /// <summary>The layout of models 1.x, whose events (without a recorded subgroup) the migrations read by position.</summary>
+    private static readonly FeatureSchema Schema = Current.Earlier.Single(s => s.Layout == FeatureLayout.V1);
     private static readonly AuditActor Clinician = new("sub-clin", "Dr. Clara Imhof", ["clinician"]);
 
     // Monday 2026-05-04 … Sunday 2026-05-10 is the monitored window in most tests.
@@ -23,11 +26,16 @@ public sealed class PredictionMonitoringTests
 
     private static string TherapyB => Catalog.Therapies[1].Id;
 
-    /// <summary>Details as <c>PatientPredictionService</c> records them, the feature vector written by feature name.</summary>
-    private static string PredictionDetails(string level, string? sex, int? age, string? cancer, string? schemaHash = null)
+    /// <summary>
+    /// Details as <c>PatientPredictionService</c> records them: today with the subgroup recorded (<c>$.monitoring</c>) and the
+    /// current layout's vector; <paramref name="legacy"/> as events were written before migration 0004 (no subgroup, a V1
+    /// vector the migrations read by position). The feature vector is written by feature name.
+    /// </summary>
+    private static string PredictionDetails(string level, string? sex, int? age, string? cancer, string? schemaHash = null, bool legacy = false)
     {
-        var clinical = new float[Schema.Clinical.Count];
-        void Set(string name, float value) => clinical[Schema.Clinical.ToList().FindIndex(f => f.Name == name)] = value;
+        var schema = legacy ? Schema : Current;
+        var clinical = new float[schema.Clinical.Count];
+        void Set(string name, float value) => clinical[schema.Clinical.ToList().FindIndex(f => f.Name == name)] = value;
         Set("age_decades", age is { } a ? a / 10f : 6.5f);
         Set("age_missing", age is null ? 1 : 0);
         if (sex is not null)
@@ -38,11 +46,11 @@ public sealed class PredictionMonitoringTests
         Set(cancer is null ? "diagnosis_missing" : "cancer_" + cancer, 1);
         Set("stage_4", 1);
         Set("lab_Albumin_position", 0.42f);
-        return new JsonObject
+        var details = new JsonObject
         {
-            ["modelVersion"] = "1.1.0",
+            ["modelVersion"] = legacy ? "1.1.0" : "2.0.0",
             ["onnxSha256"] = new string('c', 64),
-            ["featureSchemaHash"] = schemaHash ?? Schema.Hash,
+            ["featureSchemaHash"] = schemaHash ?? schema.Hash,
             ["executionProvider"] = "CPU",
             ["asOf"] = "2026-05-04",
             ["priorLines"] = 1,
@@ -50,12 +58,23 @@ public sealed class PredictionMonitoringTests
             ["inputs"] = new JsonObject
             {
                 ["clinical"] = new JsonArray([.. clinical.Select(v => (JsonNode?)v)]),
-                ["genomic"] = new JsonArray([.. new float[Schema.Genomic.Count].Select(v => (JsonNode?)v)]),
+                ["genomic"] = new JsonArray([.. new float[schema.Genomic.Count].Select(v => (JsonNode?)v)]),
                 ["sources"] = new JsonArray("Patient/p1/_history/1", "Condition/c1/_history/2"),
             },
             ["outputs"] = new JsonArray([.. Catalog.Therapies.Select(t => (JsonNode?)new JsonObject { ["therapy"] = t.Id, ["probability"] = 0.31 })]),
             ["applicability"] = new JsonObject { ["level"] = level, ["reasons"] = new JsonArray() },
-        }.ToJsonString();
+        };
+        if (!legacy)
+        {
+            details["monitoring"] = new JsonObject
+            {
+                ["sex"] = sex ?? "unknown",
+                ["ageDecade"] = age is { } decade ? (decade / 10 * 10).ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown",
+                ["cancerType"] = cancer ?? "unknown",
+            };
+        }
+
+        return details.ToJsonString();
     }
 
     private static string FeedbackDetails(Guid prediction, string therapy, bool agrees) => new JsonObject
@@ -76,8 +95,8 @@ public sealed class PredictionMonitoringTests
             return await store.AppendAsync(new NewAuditEvent(Clinician, action, outcome, "Patient/p1", "efficacy-model", details, "10.0.0.1", "c-1"));
         }
 
-        public Task<AuditEvent> Prediction(DateOnly day, string level, string? sex, int? age, string? cancer, string action = AuditActions.PredictionCreate, string? schemaHash = null) =>
-            At(day, 9, action, PredictionDetails(level, sex, age, cancer, schemaHash));
+        public Task<AuditEvent> Prediction(DateOnly day, string level, string? sex, int? age, string? cancer, string action = AuditActions.PredictionCreate, string? schemaHash = null, bool legacy = false) =>
+            At(day, 9, action, PredictionDetails(level, sex, age, cancer, schemaHash, legacy));
 
         public Task<AuditEvent> Feedback(DateOnly day, Guid prediction, string therapy, bool agrees) =>
             At(day, 15, AuditActions.PredictionFeedback, FeedbackDetails(prediction, therapy, agrees));
@@ -94,7 +113,8 @@ public sealed class PredictionMonitoringTests
 
         // Monday: 3 predictions + 1 what-if (2 out of distribution, 1 caution); a failed prediction and a view do not count.
         var lung = await r.Prediction(Monday, "InDistribution", "female", 67, "NonSmallCellLungCancer");
-        var breast = await r.Prediction(Monday, "OutOfDistribution", "female", 45, "BreastCancer");
+        // Written before migration 0004 by model 1.1.0: no recorded subgroup, read from the V1 vector by position.
+        var breast = await r.Prediction(Monday, "OutOfDistribution", "female", 45, "BreastCancer", legacy: true);
         await r.Prediction(Monday, "Caution", "male", 72, "ColorectalCancer");
         await r.Prediction(Monday, "OutOfDistribution", "male", 72, "ColorectalCancer", AuditActions.PredictionWhatIf);
         await r.At(Monday, 10, AuditActions.PredictionCreate, """{"modelVersion":"1.1.0","problem":"ModelNotServed"}""", AuditOutcome.Failure);
@@ -109,7 +129,7 @@ public sealed class PredictionMonitoringTests
         // Sunday (last day, 23:xx): one prediction of an unknown feature schema, no sex/age recorded for another, and
         // feedback on a prediction the trail does not hold (pruned).
         var sunday = Monday.AddDays(6);
-        await r.Prediction(sunday, "InDistribution", "female", 50, "Melanoma", schemaHash: new string('9', 64));
+        await r.Prediction(sunday, "InDistribution", "female", 50, "Melanoma", schemaHash: new string('9', 64), legacy: true);
         await r.Prediction(sunday, "InDistribution", null, null, null);
         await r.At(sunday, 23, AuditActions.PredictionFeedback, FeedbackDetails(Guid.CreateVersion7(), TherapyB, agrees: true));
     }
@@ -232,13 +252,19 @@ public sealed class PredictionMonitoringTests
     [Fact]
     public void The_migrations_know_the_served_feature_schema_and_its_positions()
     {
-        // The monitoring key reads sex, age and cancer type by position for the schema hashes its migration lists.
+        // Events without a recorded subgroup (before 0004) are read by position for the schema hashes the migrations list.
         var assembly = typeof(SqliteAuditStore).Assembly;
         foreach (var dialect in new[] { "sqlite", "postgresql" })
         {
-            using var stream = assembly.GetManifestResourceStream($"Precision.Portal.Server.Audit.Migrations.{dialect}.0003_prediction_monitoring.sql")!;
-            var script = new StreamReader(stream).ReadToEnd();
-            Assert.Contains(Schema.Hash, script, StringComparison.Ordinal);
+            foreach (var migration in new[] { "0003_prediction_monitoring", "0004_recorded_monitoring_subgroup" })
+            {
+                using var stream = assembly.GetManifestResourceStream($"Precision.Portal.Server.Audit.Migrations.{dialect}.{migration}.sql")!;
+                var script = new StreamReader(stream).ReadToEnd();
+                Assert.Contains(Schema.Hash, script, StringComparison.Ordinal);
+            }
+
+            using var recorded = assembly.GetManifestResourceStream($"Precision.Portal.Server.Audit.Migrations.{dialect}.0004_recorded_monitoring_subgroup.sql")!;
+            Assert.Contains("monitoring", new StreamReader(recorded).ReadToEnd(), StringComparison.Ordinal);
         }
 
         string[] expected = ["age_decades", "age_missing", "sex_female", "sex_male", "cancer_Other", "cancer_NonSmallCellLungCancer", "cancer_ColorectalCancer",

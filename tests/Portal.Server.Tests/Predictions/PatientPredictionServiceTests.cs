@@ -55,7 +55,7 @@ public sealed class PatientPredictionServiceTests : IAsyncLifetime
         var explanation = Assert.IsType<PatientExplanation>((await predictions.ExplainAsync(profile, null, [top.TherapyId])).Value);
         var explained = Assert.Single(explanation.Therapies);
         Assert.Equal(top.Probability, explained.Prediction, 4);
-        // The served model (1.2.0) is explained half by half, checked against ONNX Runtime when the portal started.
+        // The served model (2.0.0) is explained half by half, checked against ONNX Runtime when the portal started.
         Assert.Contains("clinical and genomic parts evaluated once each from the model's weights", explanation.Method, StringComparison.Ordinal);
         Assert.Equal(explained.Prediction - explained.Baseline, explained.Contributions.Sum(), 4);
         Assert.Contains(explanation.Factors, f => f.Sources.Count > 0);
@@ -88,6 +88,35 @@ public sealed class PatientPredictionServiceTests : IAsyncLifetime
         var outputs = JsonNode.Parse((await EventAsync(value.Audit.EventId)).DetailsJson!)!["outputs"]!.AsArray();
         Assert.Equal(22, outputs.Count);
         Assert.Equal("Received", outputs.Single(o => o!["therapy"]!.GetValue<string>() == line.CatalogTherapyId)!["group"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_prediction_records_its_monitoring_subgroup_and_with_the_served_2_0_0_a_regimen_that_progressed_gets_a_re_challenge_estimate()
+    {
+        await using var scope = ClinicianScope();
+        var predictions = scope.ServiceProvider.GetRequiredService<IPatientPredictions>();
+        var recorded = await ProfileAsync(scope, p => p.PrimaryCancer is not null && p.TherapyLines.Any(l => l.CatalogTherapyId is not null && l.StartedOn is not null && l.ResponseAssessedOn is not null));
+        var line = recorded.TherapyLines.First(l => l.CatalogTherapyId is not null && l.StartedOn is not null && l.ResponseAssessedOn is not null);
+        async Task<PatientPredictions> Of(RecistResponse response) => (await predictions.PredictAsync(
+            recorded with { TherapyLines = [.. recorded.TherapyLines.Select(l => l == line ? l with { BestResponse = response } : l)] }, null)).Value!;
+
+        var progressed = await Of(RecistResponse.ProgressiveDisease);
+        var stable = await Of(RecistResponse.StableDisease);
+
+        Assert.Equal("2.0.0", progressed.Model.Version);
+        var rechallenge = Assert.Single(progressed.Received, t => t.TherapyId == line.CatalogTherapyId);
+        Assert.True(rechallenge.ProgressedOnIt);
+        Assert.True(rechallenge.ModelReadsProgression);
+        Assert.False(rechallenge.NotEstimated);
+        Assert.Equal(TherapyPrediction.RechallengeEstimateNote, rechallenge.ReceivedNote);
+        Assert.True(rechallenge.Probability < Assert.Single(stable.Received, t => t.TherapyId == line.CatalogTherapyId).Probability);
+
+        // The subgroup model monitoring counts it in, recorded as such (not read from the feature vector by position).
+        var monitoring = JsonNode.Parse((await EventAsync(progressed.Audit.EventId)).DetailsJson!)!["monitoring"]!;
+        Assert.Equal(recorded.Demographics.Sex == AdministrativeSex.Female ? "female" : "male", monitoring["sex"]!.GetValue<string>());
+        Assert.Equal(recorded.PrimaryCancer!.CancerType.ToString(), monitoring["cancerType"]!.GetValue<string>());
+        var age = recorded.Demographics.AgeOn(progressed.AsOf)!.Value;
+        Assert.Equal((age / 10 * 10).ToString(System.Globalization.CultureInfo.InvariantCulture), monitoring["ageDecade"]!.GetValue<string>());
     }
 
     [Fact]
