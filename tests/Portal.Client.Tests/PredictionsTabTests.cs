@@ -62,7 +62,22 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
         Assert.DoesNotContain("56%", received.TextContent, StringComparison.Ordinal);
         Assert.Equal("Not estimated", received.QuerySelector("[data-testid=rechallenge-not-estimated]")!.TextContent.Trim());
         Assert.Equal(TherapyPrediction.NotEstimatedText, received.QuerySelector("[data-testid=rechallenge-label]")!.TextContent.Trim());
+        Assert.Contains("this model does not read which therapies were given", cut.Find("[data-testid=received-caption]").TextContent, StringComparison.Ordinal);
         Assert.Contains("Already received", cut.Find("[data-testid=received-therapies]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_model_that_reads_progression_shows_the_re_challenge_estimate_with_what_it_means()
+    {
+        _predictions.ReadsProgression = true;
+        var cut = Render<PredictionsTab>(p => p.Add(c => c.Profile, Profile()));
+
+        cut.WaitForElement("[data-testid=prediction-table]");
+        var received = Assert.Single(cut.FindAll("[data-testid=received-row]"));
+        Assert.Empty(received.QuerySelectorAll("[data-testid=rechallenge-not-estimated]"));
+        Assert.Equal("7%", received.QuerySelector("[data-testid=prediction-probability]")!.TextContent.Trim());
+        Assert.Equal(TherapyPrediction.RechallengeEstimateNote, received.QuerySelector("[data-testid=rechallenge-label]")!.TextContent.Trim());
+        Assert.Contains("gets a re-challenge estimate", cut.Find("[data-testid=received-caption]").TextContent, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -321,6 +336,9 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
 
         public Applicability Applicability { get; set; } = new(ApplicabilityLevel.InDistribution, []);
 
+        /// <summary>Whether the scripted model reads progression on earlier regimens (2.0.0 and later): re-challenge estimated.</summary>
+        public bool ReadsProgression { get; set; }
+
         /// <summary>Whether the scripted model has an evaluation on file (calibration shown beside each probability).</summary>
         public bool Calibrated { get; set; }
 
@@ -355,7 +373,11 @@ public sealed class PredictionsTabTests : BunitContext, IAsyncLifetime
                     },
                     new TherapyPrediction("carboplatin-pemetrexed-pembrolizumab", "Carboplatin + pemetrexed + pembrolizumab", "Chemo-immunotherapy", 0.56, 0.55, 0.48, 0.61,
                         new TherapyEvidence("NSCLC, no actionable driver", false, 0.48, "standard of care", "Gandhi 2018 (KEYNOTE-189)"), TherapyGroup.Received, null,
-                        [new PriorTherapyUse(1, new DateOnly(2025, 3, 2), new DateOnly(2025, 6, 20), RecistResponse.ProgressiveDisease, false)], null),
+                        [new PriorTherapyUse(1, new DateOnly(2025, 3, 2), new DateOnly(2025, 6, 20), RecistResponse.ProgressiveDisease, false)], null)
+                    {
+                        ModelReadsProgression = ReadsProgression,
+                        Probability = ReadsProgression ? 0.07 : 0.56,
+                    },
                     new TherapyPrediction("folfirinox", "FOLFIRINOX", "Chemotherapy", 0.25, 0.25, 0.2, 0.3,
                         new TherapyEvidence(null, false, null, "no catalog context for this patient", null), TherapyGroup.NoEvidence, null, [],
                         "No evidence in non-small cell lung cancer: the catalog has no context for this therapy in this cancer type (its contexts: Pancreatic adenocarcinoma)."),

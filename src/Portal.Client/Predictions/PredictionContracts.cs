@@ -108,6 +108,11 @@ public sealed record TherapyPrediction(
     /// </summary>
     public bool NotEstimated => ProgressedOnIt && !ModelReadsProgression;
 
+    /// <summary>The caption of a board's or report's "already received" table: what its numbers mean for the model that scored them.</summary>
+    public static string ReceivedCaption(IEnumerable<TherapyPrediction> received) => received.Any(t => t.ModelReadsProgression)
+        ? "Already received (not ranked). The model reads which therapies the disease progressed on: a therapy that progressed has a re-challenge estimate; one given without progression is estimated as for a patient not treated with it before."
+        : "Already received (not ranked). No estimate for a therapy the disease progressed on; otherwise the estimate is as for a patient not treated with it before (the model does not read which therapies were given).";
+
     /// <summary>What a received therapy's number means (or why there is none), by whether the model reads progression.</summary>
     public string ReceivedNote => (ProgressedOnIt, ModelReadsProgression) switch
     {
