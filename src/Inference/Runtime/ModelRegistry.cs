@@ -226,8 +226,13 @@ public sealed class ModelRegistry
             problems.Add($"{ModelManifest.FileName} says modelVersion '{manifest.ModelVersion}' but it sits in folder '{version}'. Put each version in the folder named after it.");
         }
 
-        // The schema the model was trained on, when this featurizer can produce it (the current layout or an earlier one).
-        var schema = Schema.Find(manifest.FeatureSchema?.Hash) ?? Schema;
+        // The schema the model was trained on, when this featurizer can produce it (the current layout or an earlier one);
+        // for an unknown hash the layout whose feature names the manifest lists (the hash alone differs), else the current one.
+        var schema = Schema.Find(manifest.FeatureSchema?.Hash)
+            ?? new[] { Schema }.Concat(Schema.Earlier).FirstOrDefault(s =>
+                manifest.FeatureSchema?.Clinical is { } clinical && clinical.SequenceEqual(s.Clinical.Select(f => f.Name), StringComparer.Ordinal)
+                && manifest.FeatureSchema?.Genomic is { } genomic && genomic.SequenceEqual(s.Genomic.Select(f => f.Name), StringComparer.Ordinal))
+            ?? Schema;
         CheckSchema(manifest, schema, problems);
         CheckTensors(manifest, schema, problems);
         var onnx = ReadOnnx(folder, manifest, problems);

@@ -7,7 +7,7 @@ namespace Precision.Inference.Tests.Runtime;
 [Collection(ModelFixtureGroup.Name)]
 public sealed class ModelRegistryTests(ModelFixture fixture)
 {
-    private static ModelRegistry Registry(string directory) => new(directory, TestModels.Featurizer.Schema);
+    private static ModelRegistry Registry(string directory) => new(directory, TestModels.CurrentFeaturizer.Schema);
 
     [Fact]
     public void The_committed_model_verifies_against_this_code_and_is_listed()
