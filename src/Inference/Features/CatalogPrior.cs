@@ -142,7 +142,7 @@ public sealed class CatalogPrior
     /// <summary>
     /// The head's re-challenge input is this (not 1) for a re-challenge after progression. Re-challenges are a few per cent
     /// of the rows and the members stop early (epochs 3–6), so at 1 the input's weights cannot move as far as the common
-    /// effects' do (2.0.0 trained at 1 learned half the effect); scaling an input scales how fast its effect is learned.
+    /// effects' do (a trial of 2.0.0 at 1 learned half the effect); scaling an input scales how fast its effect is learned.
     /// </summary>
     public const float RechallengeScale = 4f;
 
