@@ -85,7 +85,7 @@ internal static class TrainCommand
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"against the truth (first line, {truth.Pairs} patient × therapy pairs): MAE {EvaluationMarkdown.F(truth.MeanAbsoluteErrorToTruth)}, calibration error {EvaluationMarkdown.F(truth.CalibrationErrorToTruth)}, mean per-patient rank correlation {EvaluationMarkdown.F(truth.MeanPatientRankCorrelation)} ({truth.PatientsRanked} patients)"));
                 var outside = truth.BiomarkerGroups.Where(g => Math.Abs(g.DifferencePoints) > 5).ToList();
-                var outsideText = string.Join(", ", outside.Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.ContextId}/{g.TherapyId} {g.DifferencePoints:+0.0;-0.0}")));
+                var outsideText = string.Join(", ", outside.Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.ContextId}/{g.TherapyId} {EvaluationMarkdown.Points(g.DifferencePoints)}")));
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"biomarker groups within ±5 points of the encoded (published) rate: {truth.BiomarkerGroups.Count - outside.Count} of {truth.BiomarkerGroups.Count}{(outside.Count == 0 ? string.Empty : "; outside: " + outsideText)}; of the group's mean true probability: {truth.BiomarkerGroups.Count(g => Math.Abs(g.DifferenceFromTruthPoints) <= 5)} of {truth.BiomarkerGroups.Count}"));
             }

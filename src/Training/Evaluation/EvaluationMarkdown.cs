@@ -214,7 +214,7 @@ public static class EvaluationMarkdown
         md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var g in groups)
         {
-            md.AppendLine(C, $"| {g.ContextId} | {g.TherapyId} | {g.Patients} | {g.EncodedRate:0.00} | {g.MeanTrue:0.00} | {g.MeanPredicted:0.00} | {g.DifferencePoints:+0.0;-0.0} | {g.DifferenceFromTruthPoints:+0.0;-0.0} |");
+            md.AppendLine(C, $"| {g.ContextId} | {g.TherapyId} | {g.Patients} | {g.EncodedRate:0.00} | {g.MeanTrue:0.00} | {g.MeanPredicted:0.00} | {Points(g.DifferencePoints)} | {Points(g.DifferenceFromTruthPoints)} |");
         }
 
         md.AppendLine();
@@ -230,4 +230,9 @@ public static class EvaluationMarkdown
         _ when p.Name.StartsWith("Biomarker-rule", StringComparison.Ordinal) => "rule",
         _ => p.Name,
     };
+
+    /// <summary>A signed difference in points to one decimal; one that rounds to zero is "0.0" (not "-+0.0" or "−0.0").</summary>
+    internal static string Points(double value) => Math.Round(value, 1) is var rounded && rounded == 0
+        ? "0.0"
+        : rounded.ToString("+0.0;-0.0", CultureInfo.InvariantCulture);
 }
