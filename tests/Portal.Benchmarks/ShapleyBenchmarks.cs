@@ -326,6 +326,9 @@ internal sealed class ShapleySetup : IDisposable
     public const string ServedVersion = "2.0.0";
 
     public static readonly DateOnly AsOf = new(2025, 6, 30);
+
+    /// <summary>The model version timed.</summary>
+    public string Version { get; }
     private static readonly string[] InputNames = ["clinical", "genomic", "therapy"];
     private static readonly string[] OutputNames = ["probability"];
     private readonly InferenceSession _session;
@@ -336,17 +339,23 @@ internal sealed class ShapleySetup : IDisposable
     private readonly RunOptions _runOptions = new();
     private readonly int _rawRows;
 
-    public ShapleySetup()
+    /// <param name="version">The committed model version (default the served one; <c>PRECISION_BENCH_MODEL</c> overrides it, to compare versions in one session).</param>
+    public ShapleySetup(string? version = null)
     {
         var root = RepositoryRoot.Path;
+        version ??= Environment.GetEnvironmentVariable("PRECISION_BENCH_MODEL") ?? ServedVersion;
+        Version = version;
         _catalog = TherapyCatalogLoader.Load(TherapyCatalogLoader.FindDefault(root));
-        _featurizer = new PatientFeaturizer(_catalog);
+        // The model's own feature layout, as the portal featurizes for it (1.x: V1).
+        var current = new PatientFeaturizer(_catalog);
+        var hash = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(root, "models", "efficacy", version, "manifest.json")))!["featureSchema"]!["hash"]!.GetValue<string>();
+        _featurizer = current.For(current.Schema.Find(hash) ?? throw new InvalidOperationException($"Model {version} has a feature schema this featurizer cannot produce."));
         using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
-        var model = Path.Combine(root, "models", "efficacy", ServedVersion, "model.onnx");
+        var model = Path.Combine(root, "models", "efficacy", version, "model.onnx");
         _session = new InferenceSession(model, options);
         var schema = _featurizer.Schema;
         Scorer = new OrtSessionScorer(_session, schema.Clinical.Count, schema.Genomic.Count, schema.TherapyIds.Count);
-        FullReference = ReferenceSample.Load(Path.Combine(root, "models", "efficacy", ServedVersion, "reference-population.json"), schema);
+        FullReference = ReferenceSample.Load(Path.Combine(root, "models", "efficacy", version, "reference-population.json"), schema);
         Separable = SeparableEnsemble.TryCreate(File.ReadAllBytes(model), out var reason) ?? throw new InvalidOperationException(reason);
         Separable.CheckAgainst(Scorer, FullReference);
         Reference = FullReference.Take(new ShapleyOptions().ReferenceSize);

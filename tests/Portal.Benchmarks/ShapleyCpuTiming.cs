@@ -15,7 +15,7 @@ public static class ShapleyCpuTiming
     public static int Run(int runs)
     {
         using var setup = new ShapleySetup();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"machine: {Environment.ProcessorCount} cores; load average {File.ReadAllText("/proc/loadavg").Trim()}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"model {setup.Version}; machine: {Environment.ProcessorCount} cores; load average {File.ReadAllText("/proc/loadavg").Trim()}"));
         Console.WriteLine("k | distinct rows | separable, 1 thread: CPU p50 / wall p50 | runtime rows, 1 thread: CPU p50 / wall p50");
         foreach (var k in new[] { 8, 10, 12, 14 })
         {
