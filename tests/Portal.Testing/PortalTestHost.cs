@@ -111,10 +111,17 @@ public sealed class PortalTestHost : IAsyncDisposable
     }
 
     /// <summary>Signs in through the provider's real login page over HTTP and returns the signed-in client.</summary>
-    public async Task<HttpClient> SignInAsync(string userName, string password)
+    public async Task<HttpClient> SignInAsync(string userName, string password) => (await SignInFromAsync(new Uri(PortalUrl, "/"), userName, password)).Client;
+
+    /// <summary>
+    /// Requests <paramref name="start"/> anonymously, signs in at the identity provider it leads to, and returns the client
+    /// and where the browser-like redirects ended after sign-in.
+    /// </summary>
+    public async Task<(HttpClient Client, Uri Landed)> SignInFromAsync(Uri start, string userName, string password)
     {
+        ArgumentNullException.ThrowIfNull(start);
         var client = CreateClient();
-        var loginPage = await client.GetAsync(new Uri("/", UriKind.Relative));
+        var loginPage = await client.GetAsync(start);
         var html = await loginPage.Content.ReadAsStringAsync();
         var loginUrl = loginPage.RequestMessage!.RequestUri!;
         if (!loginUrl.AbsolutePath.EndsWith("/account/login", StringComparison.Ordinal))
@@ -134,7 +141,7 @@ public sealed class PortalTestHost : IAsyncDisposable
             throw new InvalidOperationException($"Sign-in as {userName} failed; ended at {landed} ({(int)signedIn.StatusCode}): {body}");
         }
 
-        return client;
+        return (client, landed);
     }
 
     /// <summary>

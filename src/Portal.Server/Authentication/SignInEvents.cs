@@ -55,9 +55,14 @@ internal static class SignInEvents
         context.HandleResponse();
     }
 
-    /// <summary>Only page navigations are sent to the identity provider; scripts and APIs get a plain 401.</summary>
+    /// <summary>
+    /// Only page navigations are sent to the identity provider; scripts and APIs get a plain 401. The address to return to
+    /// after sign-in is the requested path only when it stays in the portal: "//host/…" or "/\host/…" (which browsers read as
+    /// another site) and anything not starting with one "/" become the start page.
+    /// </summary>
     public static Task OnRedirectToIdentityProviderAsync(RedirectContext context)
     {
+        context.Properties.RedirectUri = LocalReturnPath(context.Properties.RedirectUri);
         if (!IsPageNavigation(context.Request))
         {
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -94,6 +99,18 @@ internal static class SignInEvents
         && !request.Path.StartsWithSegments("/_blazor", StringComparison.OrdinalIgnoreCase)
         && !request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
         && (request.Headers.Accept.Count == 0 || request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase) || request.Headers.Accept.ToString().Contains("*/*", StringComparison.Ordinal));
+
+    /// <summary>
+    /// <paramref name="returnPath"/> when it is a path inside the portal ("/", "/patients/p-1?tab=x"), else "/". Refused:
+    /// absolute URLs, protocol-relative "//host", "/\host" (browsers treat the backslash as a slash) and control characters.
+    /// </summary>
+    internal static string LocalReturnPath(string? returnPath) =>
+        returnPath is { Length: > 0 } path
+        && path[0] == '/'
+        && (path.Length == 1 || (path[1] != '/' && path[1] != '\\'))
+        && !path.Any(char.IsControl)
+            ? path
+            : "/";
 
     private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max] + "…";
 }

@@ -6,6 +6,7 @@ using Microsoft.IdentityModel.Tokens;
 using Precision.Portal.Client.Audit;
 using Precision.Portal.Client.Authorization;
 using Precision.Portal.DevIdentity;
+using Precision.Portal.Server.Authentication;
 using Precision.Portal.Testing;
 
 namespace Precision.Portal.Server.Tests.Authentication;
@@ -50,6 +51,37 @@ public sealed class SignInTests : IAsyncLifetime
             }
         }
     }
+
+    [Theory]
+    [InlineData("//evil.example/")]
+    [InlineData("/\\evil.example/")]
+    [InlineData("//evil.example/%2F..")]
+    public async Task A_return_address_that_would_leave_the_portal_after_sign_in_becomes_the_start_page(string path)
+    {
+        // The raw path, not resolved against the portal's address (a relative "//host" would be another site already).
+        var start = new Uri(_host.PortalUrl.GetLeftPart(UriPartial.Authority) + path);
+
+        var (client, landed) = await _host.SignInFromAsync(start, "clinician", "clinician-demo");
+
+        using (client)
+        {
+            Assert.Equal(_host.PortalUrl.Authority, landed.Authority);
+            Assert.Equal("/", landed.AbsolutePath);
+        }
+    }
+
+    [Theory]
+    [InlineData("/patients?q=ramirez", "/patients?q=ramirez")]
+    [InlineData("/", "/")]
+    [InlineData("//evil.example/", "/")]
+    [InlineData("/\\evil.example", "/")]
+    [InlineData("https://evil.example/", "/")]
+    [InlineData("evil", "/")]
+    [InlineData("", "/")]
+    [InlineData(null, "/")]
+    [InlineData("/a\u0000b", "/")]
+    public void Only_a_path_inside_the_portal_is_kept_as_the_return_address(string? requested, string kept) =>
+        Assert.Equal(kept, SignInEvents.LocalReturnPath(requested));
 
     [Theory]
     [InlineData("compliance", "compliance-demo", true)]
