@@ -199,7 +199,7 @@ public static class ModelCardReader
     /// <summary>
     /// Headings one level down (the page has its own h1); images from the version folder inlined as data URIs (the
     /// portal's CSP allows <c>img-src data:</c>; an SVG shown as an image runs no script); any other image or a link
-    /// that is not http(s), mailto or an anchor loses its address.
+    /// (autolinks included) that is not http(s), mailto or an anchor loses its address.
     /// </summary>
     private static void MakeSafe(MarkdownDocument document, string? folder)
     {
@@ -221,6 +221,15 @@ public static class ModelCardReader
             else if (!IsSafeLink(link.Url))
             {
                 link.Url = "#";
+            }
+        }
+
+        // Autolinks (<javascript:…>, <vbscript:…>) are their own inline: an unsafe one is shown as plain text, not as a link.
+        foreach (var autolink in document.Descendants<AutolinkInline>().ToList())
+        {
+            if (!autolink.IsEmail && !IsSafeLink(autolink.Url))
+            {
+                autolink.ReplaceBy(new LiteralInline(autolink.Url));
             }
         }
     }

@@ -102,6 +102,20 @@ public sealed class ModelCardReaderTests
     }
 
     [Fact]
+    public void Autolinks_to_script_schemes_are_shown_as_text_and_safe_autolinks_stay_links()
+    {
+        const string markdown = "See <javascript:alert(1)>, <vbscript:msgbox(1)>, <JaVaScRiPt:alert(2)>, <https://example.org/evidence> and <team@example.org>.";
+
+        var card = ModelCardReader.Parse("9.9.9", markdown, null);
+
+        Assert.DoesNotContain("href=\"javascript:", card.Html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("href=\"vbscript:", card.Html, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("javascript:alert(1)", card.Html, StringComparison.Ordinal); // as text
+        Assert.Contains("href=\"https://example.org/evidence\"", card.Html, StringComparison.Ordinal);
+        Assert.Contains("href=\"mailto:team@example.org\"", card.Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_card_without_subgroup_tables_says_so_and_a_missing_card_says_what_to_do()
     {
         var noSection = ModelCardReader.Parse("2.0.0", "# Card\n\n## Intended use\nResearch only.\n", null);
