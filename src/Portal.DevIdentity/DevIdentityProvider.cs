@@ -64,7 +64,7 @@ public sealed class DevIdentityProvider : IAsyncDisposable
         builder.Logging.ClearProviders();
         if (loggerFactory is not null)
         {
-            builder.Services.AddSingleton(loggerFactory);
+            builder.Services.AddSingleton<ILoggerFactory>(new ProviderLoggerFactory(loggerFactory));
         }
 
         builder.WebHost.UseKestrel().UseUrls(authority.GetLeftPart(UriPartial.Authority));

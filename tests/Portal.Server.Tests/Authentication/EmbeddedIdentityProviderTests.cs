@@ -30,5 +30,11 @@ public sealed class EmbeddedIdentityProviderTests
         Assert.Equal("/tumor-boards", boards.RequestMessage!.RequestUri!.AbsolutePath);
         var signIn = (await host.Services.GetRequiredService<IAuditReader>().ReadRecentAsync(5)).First(e => e.Action == AuditActions.SignIn);
         Assert.Equal("dev-board", signIn.Actor.Subject);
+
+        // The embedded provider logs through the portal's loggers (captured here at Debug): OpenIddict's request logs, which
+        // carry the parameters of each request, must not reach them — no PKCE verifier, code or token in the portal's log.
+        Assert.Contains("Precision", host.Logs.AllText, StringComparison.Ordinal);
+        Assert.DoesNotContain("code_verifier", host.Logs.AllText, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"code\":", host.Logs.AllText, StringComparison.Ordinal);
     }
 }
