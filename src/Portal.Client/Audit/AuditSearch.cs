@@ -78,6 +78,12 @@ public sealed record AuditSearchQuery
             }
         }
 
+        // Recorded as the export's patient reference and matched exactly: only a FHIR Patient reference is a patient filter.
+        if (PatientReference is { Length: <= MaxFilterLength } patient && !IsPatientReference(patient))
+        {
+            problems.Add($"The patient filter '{patient}' is not a patient reference: use Patient/<id> (or the id alone), the id made of letters, digits, '-' and '.' (at most 64).");
+        }
+
         if (Action is { } action && action.EndsWith(".*", StringComparison.Ordinal) && action.Length == 2)
         {
             problems.Add("The action filter '.*' names no action family; use e.g. 'prediction.*' or leave it empty.");
@@ -109,11 +115,19 @@ public sealed record AuditSearchQuery
     private static string UnknownOutcome(string text) =>
         $"The outcome '{text}' is unknown; use one of {string.Join(", ", Enum.GetNames<AuditOutcome>())}.";
 
+    /// <summary>"Patient/" and a FHIR id (1–64 of A–Z, a–z, 0–9, '-', '.').</summary>
+    public static bool IsPatientReference(string reference) =>
+        reference.StartsWith("Patient/", StringComparison.Ordinal) && IsFhirId(reference["Patient/".Length..]);
+
+    private static bool IsFhirId(string id) =>
+        id.Length is >= 1 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.');
+
     /// <summary>Trims filters and turns empty ones into no filter.</summary>
     public AuditSearchQuery Normalized() => this with
     {
         User = Clean(User),
-        PatientReference = Clean(PatientReference),
+        // A bare id is the patient with that id (references are stored as "Patient/<id>").
+        PatientReference = Clean(PatientReference) is { } patient && IsFhirId(patient) ? "Patient/" + patient : Clean(PatientReference),
         Action = Clean(Action),
         ModelVersion = Clean(ModelVersion),
         FromUtc = FromUtc?.ToUniversalTime(),

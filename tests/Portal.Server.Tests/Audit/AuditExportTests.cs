@@ -150,6 +150,20 @@ public sealed class AuditExportTests
             Assert.Contains("The outcome 'maybe' is unknown", message, StringComparison.Ordinal);
         }
 
+        // A patient filter that is not a patient reference is refused, not recorded as the export's patient.
+        using (var injected = await compliance.GetAsync(new Uri("/compliance/audit/export?format=csv&patient=%27%20OR%20%271%27%3D%271", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, injected.StatusCode);
+            Assert.Contains("The patient filter '' OR '1'='1' is not a patient reference", await injected.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // The id alone is that patient.
+        using (var bare = await compliance.GetAsync(new Uri("/compliance/audit/export?format=csv&action=patient.view&patient=export-1", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, bare.StatusCode);
+            Assert.Equal("3", bare.Headers.GetValues("X-Audit-Export-Count").Single());
+        }
+
         using (var badRange = await compliance.GetAsync(new Uri("/compliance/audit/export?format=xml&from=1970-01-01&to=2026-01-01", UriKind.Relative)))
         {
             Assert.Equal(HttpStatusCode.BadRequest, badRange.StatusCode);
@@ -165,6 +179,9 @@ public sealed class AuditExportTests
         using var anonymous = host.CreateClient(followRedirects: false);
         using var challenged = await anonymous.GetAsync(new Uri("/compliance/audit/export?format=csv", UriKind.Relative));
         Assert.Equal(HttpStatusCode.Redirect, challenged.StatusCode);
-        Assert.Equal(3, (await host.Services.GetRequiredService<IAuditReader>().SearchAsync(new AuditSearchQuery { Action = AuditActions.AuditExport })).Events.Count);
+        // The three exports above and the one by bare id; the refused ones recorded nothing.
+        var recorded = (await host.Services.GetRequiredService<IAuditReader>().SearchAsync(new AuditSearchQuery { Action = AuditActions.AuditExport })).Events;
+        Assert.Equal(4, recorded.Count);
+        Assert.All(recorded, e => Assert.Equal("Patient/export-1", e.PatientReference));
     }
 }
