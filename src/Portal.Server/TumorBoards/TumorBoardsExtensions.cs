@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Precision.Portal.Client.Audit;
 using Precision.Portal.Client.Authorization;
 using Precision.Portal.Client.TumorBoards;
 using Precision.Portal.Server.Audit;
@@ -110,7 +111,8 @@ public static class TumorBoardsExtensions
         return Results.LocalRedirect(back);
     }
 
-    private static async Task<IResult> ExportFhirAsync(Guid meetingId, Guid caseId, TumorBoardService boards, ITumorBoardStore store, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>The case's signed or latest recommendation as FHIR; 503 with the reason when the board store or the audit trail fails.</summary>
+    internal static async Task<IResult> ExportFhirAsync(Guid meetingId, Guid caseId, TumorBoardService boards, ITumorBoardStore store, TimeProvider time, CancellationToken cancellationToken)
     {
         try
         {
@@ -119,6 +121,11 @@ public static class TumorBoardsExtensions
         catch (TumorBoardStoreException ex)
         {
             return Results.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        catch (AuditWriteException ex)
+        {
+            // Nothing leaves the portal unrecorded; say why, as the other endpoints do.
+            return Results.Problem($"The export was refused because the audit trail could not record it: {ex.Message}", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 

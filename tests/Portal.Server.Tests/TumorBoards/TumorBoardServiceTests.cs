@@ -74,6 +74,25 @@ public sealed class TumorBoardServiceTests
         Assert.Empty((await chair.RecommendationsAsync(meeting.Id, withCase.Cases[0].Id)).Value!);
     }
 
+    [Fact]
+    public async Task The_fhir_export_answers_503_with_the_reason_when_the_audit_trail_fails_injected_fault()
+    {
+        using var bed = new BoardTestBed();
+        var chair = bed.As("board1");
+        var meeting = (await chair.CreateMeetingAsync(BoardTestBed.Meeting("board2"))).Value!;
+        var withCase = (await chair.AddCaseAsync(meeting.Id, new NewBoardCase("p1", "Options?"))).Value!;
+        var caseId = withCase.Cases[0].Id;
+        Assert.NotNull((await chair.SaveRecommendationAsync(meeting.Id, caseId, BoardTestBed.Draft())).Value);
+
+        bed.Audit.Fail = true;
+        var result = await TumorBoardsExtensions.ExportFhirAsync(meeting.Id, caseId, chair, bed.Store, TimeProvider.System, CancellationToken.None);
+
+        // Not a generic 500: the status and the reason, as the portal's other endpoints answer an audit failure.
+        var problem = Assert.IsType<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>(result);
+        Assert.Equal(503, problem.StatusCode);
+        Assert.Contains("the audit trail could not record it", problem.ProblemDetails.Detail, StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(AuditEngines.All), MemberType = typeof(AuditEngines))]
     public async Task Someone_not_invited_is_refused_with_a_clear_message_and_the_refusal_is_audited(AuditEngine engine)
