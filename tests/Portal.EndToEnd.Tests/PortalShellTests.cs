@@ -73,6 +73,14 @@ public sealed class PortalShellTests(PortalBrowser browser) : IClassFixture<Port
         Assert.Contains("queries", view.DetailsJson, StringComparison.Ordinal);
         await Expect(page.GetByTestId("audit-receipt")).ToContainTextAsync(view.Id.ToString());
 
+        // A navigation in the open page that only changes the tab is not a second read of the record: the tab switches and
+        // the receipt still names the first read (a re-read would show the progress bar, then a new event).
+        var views = (await Audit.ReadForPatientAsync("Patient/" + patient.PatientId, 1000)).Count(e => e.Action == AuditActions.PatientView);
+        await page.EvaluateAsync($"Blazor.navigateTo('/patients/{patient.PatientId}?tab=genomics')");
+        await Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Genomics" })).ToHaveAttributeAsync("aria-selected", "true");
+        await Expect(page.GetByTestId("audit-receipt")).ToContainTextAsync(view.Id.ToString());
+        Assert.Equal(views, (await Audit.ReadForPatientAsync("Patient/" + patient.PatientId, 1000)).Count(e => e.Action == AuditActions.PatientView));
+
         Assert.NotEmpty(browser.Host.Logs.Lines);
         foreach (var identifier in new[] { patient.PatientId, patient.DisplayName, patient.MedicalRecordNumber! })
         {
