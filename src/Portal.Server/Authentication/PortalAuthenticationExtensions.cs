@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -97,11 +98,21 @@ public static class PortalAuthenticationExtensions
         return builder;
     }
 
-    /// <summary>Sign-out: recorded, then ends the portal session and the identity provider's session.</summary>
+    /// <summary>
+    /// Sign-out: recorded, then ends the portal session and the identity provider's session. Only from the portal's own
+    /// page: the form's antiforgery token is required, so another site cannot sign a user out with a cross-site POST.
+    /// </summary>
     public static IEndpointRouteBuilder MapPortalAccountEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/account/sign-out", async (HttpContext context, IAuditTrail auditTrail) =>
+        endpoints.MapPost("/account/sign-out", async (HttpContext context, IAuditTrail auditTrail, IAntiforgery antiforgery) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(context))
+            {
+                return Results.Problem(
+                    "Sign-out was refused: the request did not come from the portal's own page (its antiforgery token is missing or invalid). Use the Sign out button in the portal.",
+                    statusCode: StatusCodes.Status400BadRequest);
+            }
+
             try
             {
                 await auditTrail.RecordAsync(new AuditEntry(AuditActions.SignOut, AuditOutcome.Success, Target: "portal-session"));

@@ -70,6 +70,28 @@ public sealed class SignInTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Sign_out_needs_the_portals_own_form_so_a_cross_site_post_is_refused_and_the_session_stays()
+    {
+        using var client = await _host.SignInAsync("clinician", "clinician-demo");
+
+        // What another site's form can send: the cookie rides along, the page's antiforgery token does not.
+        using (var forged = await client.PostAsync(new Uri("/account/sign-out", UriKind.Relative), new FormUrlEncodedContent([])))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+            Assert.Contains("antiforgery token is missing or invalid", await forged.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var still = await client.GetAsync(new Uri("/patients", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, still.StatusCode);
+            Assert.Equal("/patients", still.RequestMessage!.RequestUri!.AbsolutePath);
+        }
+
+        // The portal's own Sign out button posts its form with the token and signs out: the browser test
+        // PortalShellTests.Demo_user_signs_in_on_the_provider_page_…_and_signs_out covers that path.
+    }
+
     [Theory]
     [InlineData("/patients?q=ramirez", "/patients?q=ramirez")]
     [InlineData("/", "/")]
