@@ -36,6 +36,7 @@ public static class PortalAuthenticationExtensions
         ValidateSettings(settings);
         var authority = new Uri(settings.Authority!);
         builder.Services.AddSingleton(new PortalIdentityProvider(authority, usesDevelopmentProvider));
+        builder.Services.AddSingleton(sp => new SignInFailureThrottle(sp.GetService<TimeProvider>() ?? TimeProvider.System));
 
         builder.Services.AddAuthentication(options =>
             {

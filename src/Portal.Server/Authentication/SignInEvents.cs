@@ -28,12 +28,23 @@ internal static class SignInEvents
     {
         var reason = context.Failure?.Message ?? "unknown";
         var trail = context.HttpContext.RequestServices.GetRequiredService<AuditTrail>();
+        // Anyone can provoke a failure: a few per client address and minute are recorded, the rest counted into the next one.
+        var (record, unrecorded) = context.HttpContext.RequestServices.GetRequiredService<SignInFailureThrottle>()
+            .Admit(context.HttpContext.Connection.RemoteIpAddress?.ToString());
         try
         {
-            await trail.RecordAsync(
-                new AuditEntry(AuditActions.SignInFailed, AuditOutcome.Failure, Target: "portal-session",
-                    Details: new System.Text.Json.Nodes.JsonObject { ["reason"] = Truncate(reason, 500) }),
-                new System.Security.Claims.ClaimsPrincipal());
+            if (record)
+            {
+                var details = new System.Text.Json.Nodes.JsonObject { ["reason"] = Truncate(reason, 500) };
+                if (unrecorded > 0)
+                {
+                    details["unrecordedFailuresBefore"] = unrecorded;
+                }
+
+                await trail.RecordAsync(
+                    new AuditEntry(AuditActions.SignInFailed, AuditOutcome.Failure, Target: "portal-session", Details: details),
+                    new System.Security.Claims.ClaimsPrincipal());
+            }
         }
         catch (AuditWriteException)
         {

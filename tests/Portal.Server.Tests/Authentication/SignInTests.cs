@@ -223,6 +223,39 @@ public sealed class SignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Made_up_callbacks_are_each_refused_but_only_a_few_per_minute_are_recorded()
+    {
+        using var client = _host.CreateClient(followRedirects: false);
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await client.GetAsync(new Uri($"/signin-oidc?state=made-up-{i}", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Contains("Sign-in failed", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // 20 anonymous calls did not append 20 events (the probe appended 200 in 4 s).
+        var failures = (await Audit.ReadRecentAsync(100)).Where(e => e.Action == AuditActions.SignInFailed).ToList();
+        Assert.Equal(SignInFailureThrottle.EventsPerWindow, failures.Count);
+    }
+
+    [Fact]
+    public void Failures_past_the_limit_are_counted_into_the_next_recorded_one_per_client_address()
+    {
+        var clock = new Tests.Audit.ManualTimeProvider(new DateTimeOffset(2026, 12, 8, 9, 0, 0, TimeSpan.Zero));
+        var throttle = new SignInFailureThrottle(clock);
+
+        var first = Enumerable.Range(0, 20).Select(_ => throttle.Admit("10.0.0.9")).ToList();
+        var other = throttle.Admit("10.0.0.10");
+        clock.Now = clock.Now.AddMinutes(1);
+        var later = throttle.Admit("10.0.0.9");
+
+        Assert.Equal(SignInFailureThrottle.EventsPerWindow, first.Count(a => a.Record));
+        Assert.All(first, a => Assert.Equal(0, a.Unrecorded));
+        Assert.Equal((true, 0), other);
+        Assert.Equal((true, 20 - SignInFailureThrottle.EventsPerWindow), later);
+    }
+
+    [Fact]
     public async Task Made_up_authorization_code_is_refused()
     {
         var (status, _) = await CallbackAsync(state => $"code=made-up-code&state={Uri.EscapeDataString(state)}&iss={Uri.EscapeDataString(_host.IdentityProviderUrl.ToString())}");
