@@ -100,11 +100,7 @@ internal static class EvaluateCommand
                 foreach (var c in document.Cohorts)
                 {
                     stdout.WriteLine(c.Name + ":");
-                    foreach (var p in c.Predictors)
-                    {
-                        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"  {p.Name,-52} AUROC {EvaluationMarkdown.F(p.Auroc)}  AUPRC {EvaluationMarkdown.F(p.AveragePrecision)}  Brier {EvaluationMarkdown.F(p.Brier)}  ECE {EvaluationMarkdown.F(p.ExpectedCalibrationError)}  (n={p.Examples})"));
-                    }
+                    TrainCommand.WritePredictors(stdout, c);
                 }
 
                 stdout.WriteLine($"written: {Path.Combine(output, ModelEvaluationDocument.FileName)}, {Path.Combine(output, ModelEvaluationDocument.MarkdownFileName)}");

@@ -115,7 +115,8 @@ internal static class TrainCommand
         }
     }
 
-    private static void WritePredictors(TextWriter stdout, CohortEvaluation cohort)
+    /// <summary>One line per predictor of a cohort's evaluation (train and evaluate print the same).</summary>
+    internal static void WritePredictors(TextWriter stdout, CohortEvaluation cohort)
     {
         foreach (var metrics in cohort.Predictors)
         {

@@ -550,7 +550,7 @@ public sealed class SeparableEnsemble
         }
     }
 
-    /// <summary>y[j] = Σ_i x[i] · matrix[i × width + j] (the prior's MatMul of a row by a [rows × width] constant).</summary>
+    /// <summary>The rows of a [rows × width] matrix that have a non-zero entry, with their index.</summary>
     private static (int Feature, float[] Weights)[] NonZeroRows(float[] matrix, int rows, int width) =>
         [.. Enumerable.Range(0, rows)
             .Where(r => matrix.AsSpan(r * width, width).ContainsAnyExcept(0f))
@@ -574,6 +574,7 @@ public sealed class SeparableEnsemble
         }
     }
 
+    /// <summary>y[j] = Σ_i x[i] · matrix[i × width + j] (the prior's MatMul of a row by a [rows × width] constant).</summary>
     private static void MatrixTimesVector(ReadOnlySpan<float> x, float[] matrix, int width, Span<float> y)
     {
         y.Clear();

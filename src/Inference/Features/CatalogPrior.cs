@@ -141,30 +141,10 @@ public sealed class CatalogPrior
 
     /// <summary>
     /// The head's re-challenge input is this (not 1) for a re-challenge after progression. Re-challenges are a few per cent
-    /// of the rows and the members stop early (epochs 3–6), so at 1 the input's weights cannot move as far as the common
+    /// of the rows and the members stop early (best epochs 2–5), so at 1 the input's weights cannot move as far as the common
     /// effects' do (a trial of 2.0.0 at 1 learned half the effect); scaling an input scales how fast its effect is learned.
     /// </summary>
     public const float RechallengeScale = 4f;
-
-    /// <summary><see cref="RechallengeScale"/> when the row's therapy is one the patient progressed on in an earlier line (a re-challenge), else 0.</summary>
-    public float Rechallenge(ReadOnlySpan<float> clinical, ReadOnlySpan<float> therapy)
-    {
-        if (ProgressedOn is null)
-        {
-            return 0f;
-        }
-
-        var sum = 0f;
-        for (var c = 0; c < ClinicalWidth; c++)
-        {
-            for (var t = 0; t < TherapyWidth; t++)
-            {
-                sum += clinical[c] * ProgressedOn[(c * TherapyWidth) + t] * therapy[t];
-            }
-        }
-
-        return sum;
-    }
 
     private static float[]? ProgressionSelection(FeatureSchema schema)
     {

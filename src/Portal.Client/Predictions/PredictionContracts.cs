@@ -108,10 +108,16 @@ public sealed record TherapyPrediction(
     /// </summary>
     public bool NotEstimated => ProgressedOnIt && !ModelReadsProgression;
 
-    /// <summary>The caption of a board's or report's "already received" table: what its numbers mean for the model that scored them.</summary>
-    public static string ReceivedCaption(IEnumerable<TherapyPrediction> received) => received.Any(t => t.ModelReadsProgression)
-        ? "Already received (not ranked). The model reads which therapies the disease progressed on: a therapy that progressed has a re-challenge estimate; one given without progression is estimated as for a patient not treated with it before."
-        : "Already received (not ranked). No estimate for a therapy the disease progressed on; otherwise the estimate is as for a patient not treated with it before (the model does not read which therapies were given).";
+    /// <summary>
+    /// What the numbers of an "already received" table mean for the model that scored them: the sentence every page (patient
+    /// tab, board table, case report) puts in that table's caption.
+    /// </summary>
+    public static string ReceivedNumbersSentence(IEnumerable<TherapyPrediction> received) => received.Any(t => t.ModelReadsProgression)
+        ? "The model reads which therapies the disease progressed on: a therapy that progressed gets a re-challenge estimate, usually far below a first use; one given without progression is estimated as for a patient not treated with it before."
+        : "No estimate for a therapy the disease progressed on: this model does not read which therapies were given; otherwise the estimate is as for a patient not treated with it before.";
+
+    /// <summary>The caption of a board's or report's "already received" table.</summary>
+    public static string ReceivedCaption(IEnumerable<TherapyPrediction> received) => "Already received (not ranked). " + ReceivedNumbersSentence(received);
 
     /// <summary>What a received therapy's number means (or why there is none), by whether the model reads progression.</summary>
     public string ReceivedNote => (ProgressedOnIt, ModelReadsProgression) switch
